@@ -1,0 +1,46 @@
+#pragma once
+// Ingest: what the node does with associations and received data sets. Implements the durability
+// contract: Success only after the file is fsync'd, renamed into place and its row committed.
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "osteon/core/config.hpp"
+#include "osteon/db/database.hpp"
+#include "osteon/db/instance_repository.hpp"
+#include "osteon/dicom/spool.hpp"
+#include "osteon/dimse/storage_scp.hpp"
+
+namespace osteon::app {
+
+class Ingest : public dimse::ScpHandler {
+ public:
+  Ingest(const Config& config, db::Database& database, dicom::Spool& spool);
+
+  std::int64_t association_accepted(const dimse::AssociationInfo& info) override;
+  void association_rejected(const dimse::AssociationInfo& info, std::string_view reason) override;
+  void association_ended(const dimse::AssociationInfo& info, const dimse::AssociationStats& stats,
+                         std::string_view result) override;
+  dimse::StoreAdmission admit_store(const dimse::AssociationInfo& info, std::string_view sop_class_uid,
+                                    std::string_view sop_instance_uid) override;
+  dimse::StoreOutcome complete_store(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store) override;
+  void store_interrupted(const dimse::AssociationInfo& info, const std::filesystem::path& temp_file) override;
+
+ private:
+  dimse::StoreOutcome persist(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store);
+  void lock_uid(const std::string& uid);
+  void unlock_uid(const std::string& uid);
+
+  const Config& config_;
+  db::Database& database_;
+  dicom::Spool& spool_;
+  std::mutex db_mutex_;
+  db::InstanceRepository repository_;
+  std::atomic<int> in_flight_{0};
+  std::mutex uid_mutex_;
+  std::condition_variable uid_cv_;
+  std::set<std::string> uids_in_progress_;
+};
+
+} // namespace osteon::app

@@ -1,0 +1,62 @@
+#pragma once
+// Node configuration: a TOML file (the default one is osteon.toml, embedded in the binary)
+// plus command-line overrides. Errors name the file and the line.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace osteon {
+
+struct AllowedCaller {
+  std::string ae_title;
+  std::string host;  // empty: any host
+};
+
+struct NodeConfig {
+  std::string ae_title = "OSTEON";
+  int port = 11112;
+  std::filesystem::path data_dir = "var";
+  int max_associations = 16;
+  int max_pdu = 65536;
+  int acse_timeout_s = 30;
+  int dimse_timeout_s = 60;
+  int shutdown_grace_s = 10;
+};
+
+struct SecurityConfig {
+  bool check_called_ae = true;
+  std::vector<AllowedCaller> allowed_callers;  // empty: every calling AE is accepted
+};
+
+struct StorageConfig {
+  std::int64_t min_free_mb = 1024;  // below this free space C-STOREs are refused (0xA700)
+  int max_in_flight = 32;           // C-STOREs being persisted at once before refusing
+  bool fsync = true;                // fsync every file and directory (never off in production)
+};
+
+struct LogConfig {
+  std::string level = "info";
+};
+
+struct Config {
+  NodeConfig node;
+  SecurityConfig security;
+  StorageConfig storage;
+  LogConfig log;
+  std::string source = "<embedded osteon.toml>";  // where it came from, for messages
+};
+
+/// Parses TOML text. `name` is used in error messages (file name). Unknown keys are errors.
+Config parse_config(const std::string& text, const std::string& name);
+/// Reads and parses a file.
+Config load_config_file(const std::filesystem::path& path);
+/// The embedded default configuration.
+Config default_config();
+/// Checks ranges and consistency; throws Error(config_invalid).
+void validate(const Config& config);
+
+/// The database file inside the data directory.
+std::filesystem::path database_path(const std::filesystem::path& data_dir);
+
+} // namespace osteon

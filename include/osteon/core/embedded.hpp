@@ -1,0 +1,18 @@
+#pragma once
+// Files embedded into the binary at build time (cmake/EmbedFiles.cmake).
+#include <string>
+#include <vector>
+
+namespace osteon::embedded {
+
+struct File {
+  std::string name;
+  std::string bytes;
+};
+
+/// db/*.sql, sorted by name.
+const std::vector<File>& sql_migrations();
+/// osteon.toml from the repository root.
+const std::vector<File>& default_config();
+
+} // namespace osteon::embedded

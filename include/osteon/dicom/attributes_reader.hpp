@@ -1,0 +1,13 @@
+#pragma once
+// Reads the indexed attributes of a DICOM file without loading large values (pixel data).
+#include <filesystem>
+
+#include "osteon/core/instance_attributes.hpp"
+
+namespace osteon::dicom {
+
+/// Throws Error(dicom_unparseable) when the file is not a readable dataset, and
+/// Error(dicom_missing_uid) when SOP Class/Instance, Study or Series Instance UID is absent.
+InstanceAttributes read_attributes(const std::filesystem::path& file);
+
+} // namespace osteon::dicom

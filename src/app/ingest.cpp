@@ -1,0 +1,174 @@
+#include "osteon/app/ingest.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "osteon/core/clock.hpp"
+#include "osteon/core/error.hpp"
+#include "osteon/core/log.hpp"
+#include "osteon/dicom/attributes_reader.hpp"
+
+namespace fs = std::filesystem;
+
+namespace osteon::app {
+
+namespace {
+constexpr std::uint16_t status_success = 0x0000;
+constexpr std::uint16_t status_out_of_resources = 0xA700;
+constexpr std::uint16_t status_mismatch = 0xA900;
+} // namespace
+
+Ingest::Ingest(const Config& config, db::Database& database, dicom::Spool& spool)
+    : config_(config), database_(database), spool_(spool), repository_(database) {}
+
+std::int64_t Ingest::association_accepted(const dimse::AssociationInfo& info) {
+  std::int64_t id = 0;
+  {
+    std::lock_guard lock(db_mutex_);
+    id = repository_.start_association({info.peer_host, info.calling_ae, info.called_ae, utc_timestamp()});
+  }
+  log::info("assoc.accepted", {{"assoc", id}, {"peer", info.peer_host}, {"calling", info.calling_ae},
+                               {"called", info.called_ae}});
+  return id;
+}
+
+void Ingest::association_rejected(const dimse::AssociationInfo& info, std::string_view reason) {
+  const std::string now = utc_timestamp();
+  try {
+    std::lock_guard lock(db_mutex_);
+    const auto id = repository_.start_association({info.peer_host, info.calling_ae, info.called_ae, now});
+    repository_.end_association(id, {now, 0, 0, 0, 0, fmt::format("rejected: {}", reason)});
+  } catch (const std::exception& e) {
+    log::error("db.write_failed", {{"what", "association"}, {"error", e.what()}});
+  }
+  log::warn("assoc.rejected", {{"peer", info.peer_host}, {"calling", info.calling_ae},
+                               {"called", info.called_ae}, {"reason", reason}});
+}
+
+void Ingest::association_ended(const dimse::AssociationInfo& info, const dimse::AssociationStats& stats,
+                               std::string_view result) {
+  try {
+    std::lock_guard lock(db_mutex_);
+    repository_.end_association(info.id, {utc_timestamp(), stats.echoes, stats.stores_ok, stats.stores_failed,
+                                          stats.bytes, std::string(result)});
+  } catch (const std::exception& e) {
+    log::error("db.write_failed", {{"what", "association"}, {"error", e.what()}});
+  }
+  log::info("assoc.ended", {{"assoc", info.id}, {"result", result}, {"echoes", stats.echoes},
+                            {"stored", stats.stores_ok}, {"failed", stats.stores_failed}, {"bytes", stats.bytes}});
+}
+
+dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, std::string_view /*sop_class_uid*/,
+                                          std::string_view sop_instance_uid) {
+  dimse::StoreAdmission refusal{false, {}, status_out_of_resources, {}};
+  if (in_flight_.fetch_add(1) >= config_.storage.max_in_flight) {
+    --in_flight_;
+    refusal.error_comment = "node busy: too many stores in flight";
+  } else {
+    std::int64_t free_bytes = 0;
+    try {
+      free_bytes = spool_.free_bytes();
+    } catch (const Error& e) {
+      log::error("spool.statvfs_failed", {{"error", e.what()}});
+    }
+    if (free_bytes < config_.storage.min_free_mb * 1024 * 1024) {
+      --in_flight_;
+      refusal.error_comment = "disk space below the configured minimum";
+    } else {
+      return {true, spool_.new_temp_path(), 0, {}};
+    }
+  }
+  log::warn("store.refused", {{"assoc", info.id}, {"sop", sop_instance_uid}, {"status", "0xA700"},
+                              {"reason", refusal.error_comment}});
+  return refusal;
+}
+
+void Ingest::store_interrupted(const dimse::AssociationInfo& /*info*/, const fs::path& temp_file) {
+  std::error_code ec;
+  fs::remove(temp_file, ec);
+  --in_flight_;
+}
+
+dimse::StoreOutcome Ingest::complete_store(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store) {
+  const auto start = std::chrono::steady_clock::now();
+  dimse::StoreOutcome outcome;
+  try {
+    outcome = persist(info, store);
+  } catch (const Error& e) {
+    outcome = {e.dimse_status(), e.what(), 0};
+  } catch (const std::exception& e) {
+    outcome = {osteon::info(Errc::internal).dimse_status, e.what(), 0};
+  }
+  std::error_code ec;
+  fs::remove(store.temp_file, ec);  // gone already after a commit; removes what was refused
+  --in_flight_;
+  if (outcome.status == status_success) {
+    log::info("store.ok", {{"assoc", info.id}, {"sop", store.sop_instance_uid}, {"bytes", outcome.bytes},
+                           {"ts", store.transfer_syntax_uid}, {"ms", elapsed_ms(start)}});
+  } else {
+    log::warn("store.failed", {{"assoc", info.id}, {"sop", store.sop_instance_uid},
+                               {"status", fmt::format("0x{:04X}", outcome.status)}, {"reason", outcome.error_comment}});
+  }
+  return outcome;
+}
+
+dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store) {
+  const InstanceAttributes attrs = dicom::read_attributes(store.temp_file);
+  if (attrs.sop_class_uid != store.sop_class_uid) {
+    return {status_mismatch, "SOP Class UID in data set differs from the command", 0};
+  }
+  if (attrs.sop_instance_uid != store.sop_instance_uid) {
+    return {status_mismatch, "SOP Instance UID in data set differs from the command", 0};
+  }
+  lock_uid(attrs.sop_instance_uid);
+  struct Unlock {
+    Ingest* self;
+    const std::string& uid;
+    ~Unlock() { self->unlock_uid(uid); }
+  } unlock{this, attrs.sop_instance_uid};
+
+  {
+    std::lock_guard lock(db_mutex_);
+    if (repository_.contains(attrs.sop_instance_uid)) {
+      log::info("store.duplicate", {{"assoc", info.id}, {"sop", attrs.sop_instance_uid}});
+      return {status_success, {}, 0};
+    }
+  }
+  db::StoredInstance row;
+  row.attributes = attrs;
+  row.attributes.transfer_syntax_uid = store.transfer_syntax_uid;
+  row.size_bytes = static_cast<std::int64_t>(fs::file_size(store.temp_file));
+  row.sha256 = dicom::sha256_file(store.temp_file);
+  row.calling_ae = info.calling_ae;
+  row.association_id = info.id;
+  row.received_at = utc_timestamp();
+  row.path = dicom::Spool::relative_path(attrs);
+  spool_.commit(store.temp_file, row.path);
+  try {
+    std::lock_guard lock(db_mutex_);
+    repository_.insert(row);
+  } catch (...) {
+    // Never leave a file in place that the index does not know.
+    std::error_code ec;
+    fs::remove(spool_.data_dir() / row.path, ec);
+    throw;
+  }
+  return {status_success, {}, row.size_bytes};
+}
+
+void Ingest::lock_uid(const std::string& uid) {
+  std::unique_lock lock(uid_mutex_);
+  uid_cv_.wait(lock, [&] { return !uids_in_progress_.contains(uid); });
+  uids_in_progress_.insert(uid);
+}
+
+void Ingest::unlock_uid(const std::string& uid) {
+  {
+    std::lock_guard lock(uid_mutex_);
+    uids_in_progress_.erase(uid);
+  }
+  uid_cv_.notify_all();
+}
+
+} // namespace osteon::app

@@ -1,0 +1,124 @@
+#include "osteon/app/node.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "osteon/app/ingest.hpp"
+#include "osteon/core/clock.hpp"
+#include "osteon/core/error.hpp"
+#include "osteon/core/log.hpp"
+#include "osteon/db/migrations.hpp"
+
+namespace fs = std::filesystem;
+
+namespace osteon::app {
+
+namespace {
+
+// One node per data directory: an exclusive flock held for the life of the process.
+class DataDirLock {
+ public:
+  explicit DataDirLock(const fs::path& dir) {
+    const fs::path file = dir / "osteon.lock";
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd_ < 0) throw Error(Errc::io_error, fmt::format("cannot open {}", file.string()));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw Error(Errc::io_error,
+                  fmt::format("{} is in use by another osteon process (lock {})", dir.string(), file.string()));
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) == 0) {
+      [[maybe_unused]] auto n = ::write(fd_, pid.data(), pid.size());
+    }
+  }
+  ~DataDirLock() { ::close(fd_); }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+void recover(const Config& config, db::Database& database, dicom::Spool& spool) {
+  const fs::path marker = config.node.data_dir / "clean-shutdown";
+  const int temps = spool.clean_temp();
+  db::InstanceRepository repo(database);
+  const int interrupted = repo.close_interrupted_associations(utc_timestamp());
+  const bool clean = fs::exists(marker);
+  if (!clean) {
+    log::info("spool.reconcile.start", {{"reason", "previous run did not stop cleanly (or first start)"}});
+    const auto report = spool.reconcile(repo.all_paths());
+    log::info("spool.reconcile.done", {{"files", report.files_checked}, {"orphans_removed", report.orphan_files_removed},
+                                       {"missing", static_cast<std::int64_t>(report.missing_files.size())}});
+    for (const auto& missing : report.missing_files) log::error("spool.file_missing", {{"path", missing}});
+  }
+  if (temps > 0 || interrupted > 0) {
+    log::warn("node.recovered", {{"partial_files_removed", temps}, {"associations_interrupted", interrupted}});
+  }
+  std::error_code ec;
+  fs::remove(marker, ec);
+}
+
+void mark_clean(const Config& config) {
+  const fs::path marker = config.node.data_dir / "clean-shutdown";
+  std::ofstream(marker) << utc_timestamp() << "\n";
+  const int fd = ::open(config.node.data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+} // namespace
+
+int run_node(const Config& config) {
+  try {
+    fs::create_directories(config.node.data_dir);
+    DataDirLock lock(config.node.data_dir);
+    log::info("node.starting", {{"version", OSTEON_VERSION}, {"config", config.source},
+                                {"data_dir", fs::absolute(config.node.data_dir).string()}});
+    {
+      db::Database database(database_path(config.node.data_dir));
+      const auto version = db::migrate(database);
+      dicom::Spool spool(config.node.data_dir, config.storage.fsync);
+      recover(config, database, spool);
+
+      Ingest ingest(config, database, spool);
+      dimse::StorageScp scp(config, ingest);
+      scp.start();
+
+      boost::asio::io_context io;
+      boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+      signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        log::info("node.stopping", {{"signal", signo}, {"open_associations", scp.active_associations()},
+                                    {"grace_s", config.node.shutdown_grace_s}});
+        scp.request_stop();
+      });
+      log::info("node.ready", {{"port", config.node.port}, {"aet", config.node.ae_title}, {"schema", version}});
+      io.run();
+      scp.wait();
+    }
+    mark_clean(config);
+    log::info("node.stopped", {{"clean", true}});
+    return 0;
+  } catch (const Error& e) {
+    log::error("node.failed", {{"code", std::string(info(e.code()).name)}, {"error", e.what()}});
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    log::error("node.failed", {{"code", "internal"}, {"error", e.what()}});
+    return 70;
+  }
+}
+
+} // namespace osteon::app

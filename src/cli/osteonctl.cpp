@@ -1,0 +1,126 @@
+// osteonctl: the admin command line. Opens the node's database read-only, so it is safe to run
+// while the node is serving.
+#include <algorithm>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "osteon/core/config.hpp"
+#include "osteon/core/error.hpp"
+#include "osteon/db/database.hpp"
+#include "osteon/db/instance_repository.hpp"
+#include "osteon/db/migrations.hpp"
+
+namespace {
+
+std::string text(const osteon::db::Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return "";
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{:.3f}", *d);
+  return std::get<std::string>(v);
+}
+
+void print_table(const osteon::db::Table& t) {
+  std::vector<std::size_t> width(t.columns.size());
+  for (std::size_t c = 0; c < t.columns.size(); ++c) width[c] = t.columns[c].size();
+  for (const auto& row : t.rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], text(row[c]).size());
+  auto line = [&](auto cell) {
+    std::string out;
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      if (c) out += "  ";
+      out += fmt::format("{:<{}}", cell(c), c + 1 == t.columns.size() ? 0 : width[c]);
+    }
+    std::cout << out << "\n";
+  };
+  line([&](std::size_t c) { return t.columns[c]; });
+  line([&](std::size_t c) { return std::string(width[c], '-'); });
+  for (const auto& row : t.rows) line([&](std::size_t c) { return text(row[c]); });
+  std::cout << "(" << t.rows.size() << (t.rows.size() == 1 ? " row" : " rows") << ")\n";
+}
+
+void print_json(const osteon::db::Table& t, bool single) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& row : t.rows) {
+    nlohmann::json obj = nlohmann::json::object();
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      const auto& v = row[c];
+      if (std::holds_alternative<std::monostate>(v)) obj[t.columns[c]] = nullptr;
+      else if (const auto* i = std::get_if<std::int64_t>(&v)) obj[t.columns[c]] = *i;
+      else if (const auto* d = std::get_if<double>(&v)) obj[t.columns[c]] = *d;
+      else obj[t.columns[c]] = std::get<std::string>(v);
+    }
+    out.push_back(obj);
+  }
+  std::cout << (single && !out.empty() ? out[0] : out).dump(2) << "\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"osteonctl - query an Osteon node's index (read-only; safe while the node runs).\n"
+               "Dates are YYYY-MM-DD and filter on when Osteon received the instance (UTC)."};
+  cli.require_subcommand(1);
+  std::string config_file;
+  std::string data_dir;
+  std::string db_file;
+  bool json = false;
+  osteon::db::Filter filter;
+  cli.add_option("-c,--config", config_file, "Node configuration file; its data_dir is used")->check(CLI::ExistingFile);
+  cli.add_option("-d,--data-dir", data_dir, "Node data directory (default: the node's default, ./var)");
+  cli.add_option("--db", db_file, "Database file (overrides --data-dir)");
+  cli.add_flag("--json", json, "JSON output for scripts instead of a table");
+
+  auto add_filters = [&](CLI::App* sub, bool instance_filters) {
+    if (instance_filters) {
+      sub->add_option("--study", filter.study_uid, "Study Instance UID");
+      sub->add_option("--series", filter.series_uid, "Series Instance UID");
+      sub->add_option("--modality", filter.modality, "Modality, e.g. DX (case-insensitive)");
+      sub->add_option("--body-part", filter.body_part, "Body Part Examined, e.g. HAND (case-insensitive)");
+    }
+    sub->add_option("--calling-ae", filter.calling_ae, "Calling AE title of the sender");
+    sub->add_option("--from", filter.received_from, "Received on or after this date (YYYY-MM-DD)");
+    sub->add_option("--to", filter.received_to, "Received on or before this date (YYYY-MM-DD)");
+    sub->add_option("--limit", filter.limit, "At most this many rows (default 1000)")->check(CLI::PositiveNumber);
+  };
+  auto* studies = cli.add_subcommand("studies", "Studies with their instance counts");
+  auto* series = cli.add_subcommand("series", "Series with their instance counts");
+  auto* instances = cli.add_subcommand("instances", "Stored instances: UIDs, body part, size, sha256, path");
+  auto* associations = cli.add_subcommand("associations", "Associations: peer, AE titles, counts, result");
+  auto* stats = cli.add_subcommand("stats", "Totals: studies, series, instances, bytes, associations");
+  for (auto* sub : {studies, series, instances}) add_filters(sub, true);
+  add_filters(associations, false);
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (db_file.empty()) {
+      std::filesystem::path dir = data_dir;
+      if (dir.empty()) {
+        dir = config_file.empty() ? osteon::default_config().node.data_dir
+                                  : osteon::load_config_file(config_file).node.data_dir;
+      }
+      db_file = osteon::database_path(dir).string();
+    }
+    if (!std::filesystem::exists(db_file)) {
+      throw osteon::Error(osteon::Errc::not_found,
+                          fmt::format("no database at {} (has the node run with this data directory?)", db_file));
+    }
+    osteon::db::Database database(db_file, osteon::db::Database::Mode::read_only);
+    osteon::db::require_schema(database);
+    osteon::db::InstanceRepository repo(database);
+    osteon::db::Table table;
+    if (studies->parsed()) table = repo.studies(filter);
+    else if (series->parsed()) table = repo.series(filter);
+    else if (instances->parsed()) table = repo.instances(filter);
+    else if (associations->parsed()) table = repo.associations(filter);
+    else table = repo.stats();
+    if (json) print_json(table, stats->parsed());
+    else print_table(table);
+    return 0;
+  } catch (const osteon::Error& e) {
+    std::cerr << "osteonctl: " << e.what() << "\n";
+    return e.exit_code();
+  }
+}

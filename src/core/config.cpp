@@ -1,0 +1,162 @@
+#include "osteon/core/config.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml.hpp>
+
+#include "osteon/core/embedded.hpp"
+#include "osteon/core/error.hpp"
+
+namespace osteon {
+
+namespace {
+
+std::string where(const toml::value& v) {
+  const auto loc = v.location();
+  return fmt::format("{}:{}", loc.file_name(), loc.line());
+}
+
+[[noreturn]] void fail(const toml::value& v, const std::string& message) {
+  throw Error(Errc::config_invalid, fmt::format("{}: {}", where(v), message));
+}
+
+void reject_unknown(const toml::value& table, const std::set<std::string>& known,
+                    const std::string& section) {
+  for (const auto& [key, value] : table.as_table()) {
+    if (!known.contains(key)) {
+      fail(value, fmt::format("unknown key '{}' in [{}]", key, section));
+    }
+  }
+}
+
+template <typename T>
+void read(const toml::value& table, const char* key, T& out) {
+  if (!table.contains(key)) return;
+  const auto& v = table.at(key);
+  try {
+    if constexpr (std::is_same_v<T, std::filesystem::path>) {
+      out = toml::get<std::string>(v);
+    } else {
+      out = toml::get<T>(v);
+    }
+  } catch (const toml::type_error&) {
+    fail(v, fmt::format("'{}' has the wrong type", key));
+  }
+}
+
+const toml::value* section(const toml::value& root, const char* name) {
+  if (!root.contains(name)) return nullptr;
+  const auto& v = root.at(name);
+  if (!v.is_table()) fail(v, fmt::format("[{}] must be a table", name));
+  return &v;
+}
+
+} // namespace
+
+Config parse_config(const std::string& text, const std::string& name) {
+  toml::value root;
+  try {
+    std::istringstream in(text);
+    root = toml::parse(in, name);
+  } catch (const toml::syntax_error& e) {
+    throw Error(Errc::config_invalid, fmt::format("{}: syntax error: {}", name, e.what()));
+  }
+  Config c;
+  c.source = name;
+  reject_unknown(root, {"node", "security", "storage", "log"}, "top level");
+  if (const auto* t = section(root, "node")) {
+    reject_unknown(*t,
+                   {"ae_title", "port", "data_dir", "max_associations", "max_pdu",
+                    "acse_timeout_s", "dimse_timeout_s", "shutdown_grace_s"},
+                   "node");
+    read(*t, "ae_title", c.node.ae_title);
+    read(*t, "port", c.node.port);
+    read(*t, "data_dir", c.node.data_dir);
+    read(*t, "max_associations", c.node.max_associations);
+    read(*t, "max_pdu", c.node.max_pdu);
+    read(*t, "acse_timeout_s", c.node.acse_timeout_s);
+    read(*t, "dimse_timeout_s", c.node.dimse_timeout_s);
+    read(*t, "shutdown_grace_s", c.node.shutdown_grace_s);
+  }
+  if (const auto* t = section(root, "security")) {
+    reject_unknown(*t, {"check_called_ae", "allowed_callers"}, "security");
+    read(*t, "check_called_ae", c.security.check_called_ae);
+    if (t->contains("allowed_callers")) {
+      const auto& list = t->at("allowed_callers");
+      if (!list.is_array()) fail(list, "'allowed_callers' must be an array of tables");
+      for (const auto& item : list.as_array()) {
+        if (!item.is_table()) fail(item, "each allowed caller must be a table { ae_title, host }");
+        reject_unknown(item, {"ae_title", "host"}, "security.allowed_callers");
+        AllowedCaller caller;
+        read(item, "ae_title", caller.ae_title);
+        read(item, "host", caller.host);
+        if (caller.ae_title.empty()) fail(item, "an allowed caller needs an ae_title");
+        c.security.allowed_callers.push_back(caller);
+      }
+    }
+  }
+  if (const auto* t = section(root, "storage")) {
+    reject_unknown(*t, {"min_free_mb", "max_in_flight", "fsync"}, "storage");
+    read(*t, "min_free_mb", c.storage.min_free_mb);
+    read(*t, "max_in_flight", c.storage.max_in_flight);
+    read(*t, "fsync", c.storage.fsync);
+  }
+  if (const auto* t = section(root, "log")) {
+    reject_unknown(*t, {"level"}, "log");
+    read(*t, "level", c.log.level);
+  }
+  validate(c);
+  return c;
+}
+
+Config load_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(Errc::config_invalid, fmt::format("{}: cannot open configuration file", path.string()));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path.string());
+}
+
+Config default_config() {
+  const auto& files = embedded::default_config();
+  return parse_config(files.at(0).bytes, "<embedded osteon.toml>");
+}
+
+void validate(const Config& c) {
+  auto bad = [&](const std::string& what) {
+    throw Error(Errc::config_invalid, fmt::format("{}: {}", c.source, what));
+  };
+  const auto& aet = c.node.ae_title;
+  if (aet.empty() || aet.size() > 16) bad("node.ae_title must be 1 to 16 characters");
+  for (char ch : aet) {
+    if (ch == '\\' || static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) > 0x7e)
+      bad("node.ae_title may contain printable ASCII except backslash");
+  }
+  if (aet.find_first_not_of(' ') == std::string::npos) bad("node.ae_title must not be blank");
+  if (c.node.port < 1 || c.node.port > 65535) bad("node.port must be 1 to 65535");
+  if (c.node.data_dir.empty()) bad("node.data_dir must not be empty");
+  if (c.node.max_associations < 1 || c.node.max_associations > 1024)
+    bad("node.max_associations must be 1 to 1024");
+  if (c.node.max_pdu < 4096 || c.node.max_pdu > 131072) bad("node.max_pdu must be 4096 to 131072");
+  if (c.node.acse_timeout_s < 1) bad("node.acse_timeout_s must be at least 1");
+  if (c.node.dimse_timeout_s < 1) bad("node.dimse_timeout_s must be at least 1");
+  if (c.node.shutdown_grace_s < 0) bad("node.shutdown_grace_s must not be negative");
+  if (c.storage.min_free_mb < 0) bad("storage.min_free_mb must not be negative");
+  if (c.storage.max_in_flight < 1) bad("storage.max_in_flight must be at least 1");
+  for (const auto& caller : c.security.allowed_callers) {
+    if (caller.ae_title.size() > 16) bad("security.allowed_callers: ae_title longer than 16");
+  }
+  static const std::set<std::string> levels{"debug", "info", "warn", "error"};
+  if (!levels.contains(c.log.level)) bad("log.level must be debug, info, warn or error");
+}
+
+std::filesystem::path database_path(const std::filesystem::path& data_dir) {
+  return data_dir / "osteon.db";
+}
+
+} // namespace osteon

@@ -1,0 +1,353 @@
+#include "osteon/dimse/storage_scp.hpp"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dimse.h>
+#include <dcmtk/dcmnet/diutil.h>
+
+#include <algorithm>
+#include <chrono>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "osteon/core/error.hpp"
+#include "osteon/core/log.hpp"
+
+namespace osteon::dimse {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Preferred first: a context that offers a compressed syntax keeps the modality's encoding.
+const char* storage_syntaxes[] = {
+    UID_JPEGProcess14SV1TransferSyntax,       UID_JPEGProcess14TransferSyntax,
+    UID_JPEGLSLosslessTransferSyntax,         UID_JPEGLSLossyTransferSyntax,
+    UID_JPEG2000LosslessOnlyTransferSyntax,   UID_JPEG2000TransferSyntax,
+    UID_RLELosslessTransferSyntax,            UID_JPEGProcess1TransferSyntax,
+    UID_JPEGProcess2_4TransferSyntax,         UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+    UID_LittleEndianExplicitTransferSyntax,   UID_BigEndianExplicitTransferSyntax,
+    UID_LittleEndianImplicitTransferSyntax,
+};
+const char* echo_syntaxes[] = {UID_LittleEndianExplicitTransferSyntax, UID_BigEndianExplicitTransferSyntax,
+                                     UID_LittleEndianImplicitTransferSyntax};
+const char* echo_class[] = {UID_VerificationSOPClass};
+
+struct StoreCallbackContext {
+  ScpHandler* handler;
+  const AssociationInfo* info;
+  ReceivedStore store;
+  StoreOutcome outcome;
+  bool completed = false;
+  DcmDataset* status_detail = nullptr;
+};
+
+void store_callback(void* data, T_DIMSE_StoreProgress* progress, T_DIMSE_C_StoreRQ* /*req*/,
+                    char* /*file*/, DcmDataset** /*dataset*/, T_DIMSE_C_StoreRSP* rsp, DcmDataset** status_detail) {
+  auto* ctx = static_cast<StoreCallbackContext*>(data);
+  if (progress->state != DIMSE_StoreEnd) return;
+  if (rsp->DimseStatus != STATUS_Success) {
+    // DCMTK could not write the file (out of resources); keep its status.
+    ctx->outcome = {rsp->DimseStatus, "cannot write received data set"};
+  } else {
+    ctx->outcome = ctx->handler->complete_store(*ctx->info, ctx->store);
+  }
+  ctx->completed = true;
+  rsp->DimseStatus = ctx->outcome.status;
+  if (ctx->outcome.status != STATUS_Success && !ctx->outcome.error_comment.empty()) {
+    ctx->status_detail = new DcmDataset;
+    ctx->status_detail->putAndInsertString(DCM_ErrorComment, ctx->outcome.error_comment.substr(0, 64).c_str());
+    *status_detail = ctx->status_detail;
+  }
+}
+
+void reject(T_ASC_Association* assoc, T_ASC_RejectParametersResult result, T_ASC_RejectParametersSource source,
+            T_ASC_RejectParametersReason reason) {
+  T_ASC_RejectParameters rej{result, source, reason};
+  ASC_rejectAssociation(assoc, &rej);
+}
+
+} // namespace
+
+struct StorageScp::Impl {
+  Config config;
+  ScpHandler& handler;
+  T_ASC_Network* net = nullptr;
+  std::thread acceptor;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> active{0};
+  Clock::time_point stop_deadline{};
+  std::mutex workers_mutex;
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::list<Worker> workers;
+
+  Impl(const Config& c, ScpHandler& h) : config(c), handler(h) {}
+
+  void accept_loop();
+  void serve(T_ASC_Association* assoc, AssociationInfo info);
+  void handle_store(T_ASC_Association* assoc, T_ASC_PresentationContextID pres_id, T_DIMSE_C_StoreRQ& req,
+                    const AssociationInfo& info, AssociationStats& stats);
+  bool negotiate(T_ASC_Association* assoc, AssociationInfo& info);
+  void reap(bool all);
+};
+
+StorageScp::StorageScp(const Config& config, ScpHandler& handler) : impl_(std::make_unique<Impl>(config, handler)) {
+  dcmDisableGethostbyaddr.set(OFTrue);  // no reverse DNS on every association
+}
+
+StorageScp::~StorageScp() {
+  request_stop();
+  wait();
+}
+
+void StorageScp::start() {
+  const OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, impl_->config.node.port,
+                                                 impl_->config.node.acse_timeout_s, &impl_->net);
+  if (cond.bad()) {
+    throw Error(Errc::network_error,
+                fmt::format("cannot listen on port {}: {}", impl_->config.node.port, cond.text()));
+  }
+  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
+  log::info("scp.listening", {{"port", impl_->config.node.port},
+                              {"aet", impl_->config.node.ae_title},
+                              {"max_associations", impl_->config.node.max_associations}});
+}
+
+void StorageScp::request_stop() {
+  if (impl_->stopping.exchange(true)) return;
+  impl_->stop_deadline = Clock::now() + std::chrono::seconds(impl_->config.node.shutdown_grace_s);
+}
+
+void StorageScp::wait() {
+  if (impl_->acceptor.joinable()) impl_->acceptor.join();
+  impl_->reap(true);
+  if (impl_->net) {
+    ASC_dropNetwork(&impl_->net);
+    impl_->net = nullptr;
+  }
+}
+
+int StorageScp::active_associations() const { return impl_->active.load(); }
+
+void StorageScp::Impl::reap(bool all) {
+  std::lock_guard lock(workers_mutex);
+  for (auto it = workers.begin(); it != workers.end();) {
+    if (all || it->done->load()) {
+      it->thread.join();
+      it = workers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void StorageScp::Impl::accept_loop() {
+  while (!stopping.load()) {
+    reap(false);
+    T_ASC_Association* assoc = nullptr;
+    OFCondition cond = ASC_receiveAssociation(net, &assoc, config.node.max_pdu, nullptr, nullptr, OFFalse,
+                                              DUL_NOBLOCK, 1);
+    if (cond == DUL_NOASSOCIATIONREQUEST) {
+      if (assoc) ASC_destroyAssociation(&assoc);
+      continue;
+    }
+    if (cond.bad()) {
+      log::warn("assoc.receive_failed", {{"error", cond.text()}});
+      if (assoc) {
+        ASC_dropAssociation(assoc);
+        ASC_destroyAssociation(&assoc);
+      }
+      continue;
+    }
+    AssociationInfo info;
+    info.peer_host = assoc->params->DULparams.callingPresentationAddress;
+    char calling[64] = {0};
+    char called[64] = {0};
+    ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, nullptr, 0);
+    info.calling_ae = calling;
+    info.called_ae = called;
+    if (active.load() >= config.node.max_associations) {
+      reject(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
+             ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
+      handler.association_rejected(info, "local limit exceeded");
+      ASC_dropAssociation(assoc);
+      ASC_destroyAssociation(&assoc);
+      continue;
+    }
+    ++active;
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    std::lock_guard lock(workers_mutex);
+    workers.push_back({std::thread([this, assoc, info, done]() mutable {
+                         try {
+                           serve(assoc, std::move(info));
+                         } catch (const std::exception& e) {
+                           log::error("assoc.crashed", {{"error", e.what()}});
+                         }
+                         --active;
+                         done->store(true);
+                       }),
+                       done});
+  }
+}
+
+bool StorageScp::Impl::negotiate(T_ASC_Association* assoc, AssociationInfo& info) {
+  char context[128] = {0};
+  ASC_getApplicationContextName(assoc->params, context, sizeof context);
+  auto refuse = [&](T_ASC_RejectParametersReason reason, const char* why) {
+    reject(assoc, ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER, reason);
+    handler.association_rejected(info, why);
+    return false;
+  };
+  if (std::string_view(context) != UID_StandardApplicationContext) {
+    return refuse(ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED, "application context name not supported");
+  }
+  if (config.security.check_called_ae && info.called_ae != config.node.ae_title) {
+    return refuse(ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED, "called AE title not recognized");
+  }
+  const auto& allowed = config.security.allowed_callers;
+  if (!allowed.empty()) {
+    const bool ok = std::any_of(allowed.begin(), allowed.end(), [&](const AllowedCaller& c) {
+      return c.ae_title == info.calling_ae && (c.host.empty() || c.host == info.peer_host);
+    });
+    if (!ok) return refuse(ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED, "calling AE title not recognized");
+  }
+  OFCondition cond = ASC_acceptContextsWithPreferredTransferSyntaxes(assoc->params, echo_class, 1, echo_syntaxes,
+                                                                     static_cast<int>(std::size(echo_syntaxes)));
+  if (cond.good()) {
+    cond = ASC_acceptContextsWithPreferredTransferSyntaxes(assoc->params, dcmAllStorageSOPClassUIDs,
+                                                           numberOfDcmAllStorageSOPClassUIDs, storage_syntaxes,
+                                                           static_cast<int>(std::size(storage_syntaxes)));
+  }
+  if (cond.bad()) {
+    return refuse(ASC_REASON_SU_NOREASON, "presentation context negotiation failed");
+  }
+  if (ASC_countAcceptedPresentationContexts(assoc->params) == 0) {
+    return refuse(ASC_REASON_SU_NOREASON, "no acceptable presentation context (SOP class or transfer syntax)");
+  }
+  cond = ASC_acknowledgeAssociation(assoc);
+  if (cond.bad()) {
+    handler.association_rejected(info, fmt::format("acknowledge failed: {}", cond.text()));
+    return false;
+  }
+  return true;
+}
+
+void StorageScp::Impl::serve(T_ASC_Association* assoc, AssociationInfo info) {
+  if (!negotiate(assoc, info)) {
+    ASC_dropAssociation(assoc);
+    ASC_destroyAssociation(&assoc);
+    return;
+  }
+  info.id = handler.association_accepted(info);
+  AssociationStats stats;
+  std::string result = "released";
+  auto last_activity = Clock::now();
+  for (;;) {
+    T_ASC_PresentationContextID pres_id = 0;
+    T_DIMSE_Message msg{};
+    OFCondition cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, 1, &pres_id, &msg, nullptr);
+    if (cond == DIMSE_NODATAAVAILABLE) {
+      const auto now = Clock::now();
+      if (stopping.load() && now >= stop_deadline) {
+        result = "aborted: node shutting down";
+        ASC_abortAssociation(assoc);
+        break;
+      }
+      if (now - last_activity > std::chrono::seconds(config.node.dimse_timeout_s)) {
+        result = "timeout";
+        ASC_abortAssociation(assoc);
+        break;
+      }
+      continue;
+    }
+    last_activity = Clock::now();
+    if (cond == DUL_PEERREQUESTEDRELEASE) {
+      ASC_acknowledgeRelease(assoc);
+      break;
+    }
+    if (cond == DUL_PEERABORTEDASSOCIATION) {
+      result = "aborted by peer";
+      break;
+    }
+    if (cond.bad()) {
+      result = fmt::format("aborted: {}", cond.text());
+      ASC_abortAssociation(assoc);
+      break;
+    }
+    if (msg.CommandField == DIMSE_C_ECHO_RQ) {
+      DIMSE_sendEchoResponse(assoc, pres_id, &msg.msg.CEchoRQ, STATUS_Success, nullptr);
+      ++stats.echoes;
+    } else if (msg.CommandField == DIMSE_C_STORE_RQ) {
+      handle_store(assoc, pres_id, msg.msg.CStoreRQ, info, stats);
+    } else {
+      result = fmt::format("aborted: unsupported command 0x{:04x}", static_cast<unsigned>(msg.CommandField));
+      ASC_abortAssociation(assoc);
+      break;
+    }
+  }
+  handler.association_ended(info, stats, result);
+  ASC_dropSCPAssociation(assoc);
+  ASC_destroyAssociation(&assoc);
+}
+
+void StorageScp::Impl::handle_store(T_ASC_Association* assoc, T_ASC_PresentationContextID pres_id,
+                                    T_DIMSE_C_StoreRQ& req, const AssociationInfo& info, AssociationStats& stats) {
+  T_ASC_PresentationContext pc{};
+  ASC_findAcceptedPresentationContext(assoc->params, pres_id, &pc);
+  StoreAdmission admission = handler.admit_store(info, req.AffectedSOPClassUID, req.AffectedSOPInstanceUID);
+  if (admission.accept && std::string_view(pc.abstractSyntax) != req.AffectedSOPClassUID) {
+    handler.store_interrupted(info, admission.temp_file);
+    admission = {false, {}, 0xA900, "SOP class differs from the presentation context"};
+  }
+  if (!admission.accept) {
+    DIC_UL bytes = 0;
+    DIC_UL pdvs = 0;
+    OFCondition cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, config.node.dimse_timeout_s, &bytes, &pdvs);
+    if (cond.bad()) return;
+    T_DIMSE_C_StoreRSP rsp{};
+    rsp.MessageIDBeingRespondedTo = req.MessageID;
+    OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID, sizeof rsp.AffectedSOPClassUID);
+    OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, req.AffectedSOPInstanceUID, sizeof rsp.AffectedSOPInstanceUID);
+    rsp.opts = O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
+    rsp.DataSetType = DIMSE_DATASET_NULL;
+    rsp.DimseStatus = admission.status;
+    DcmDataset detail;
+    detail.putAndInsertString(DCM_ErrorComment, admission.error_comment.substr(0, 64).c_str());
+    DIMSE_sendStoreResponse(assoc, pres_id, &req, &rsp, &detail);
+    ++stats.stores_failed;
+    return;
+  }
+  StoreCallbackContext ctx{&handler, &info, {}, {}, false, nullptr};
+  ctx.store.sop_class_uid = req.AffectedSOPClassUID;
+  ctx.store.sop_instance_uid = req.AffectedSOPInstanceUID;
+  ctx.store.transfer_syntax_uid = pc.acceptedTransferSyntax;
+  ctx.store.temp_file = admission.temp_file;
+  const OFCondition cond = DIMSE_storeProvider(assoc, pres_id, &req, admission.temp_file.c_str(), 1, nullptr,
+                                               store_callback, &ctx, DIMSE_NONBLOCKING, config.node.dimse_timeout_s);
+  delete ctx.status_detail;
+  if (!ctx.completed) {
+    handler.store_interrupted(info, admission.temp_file);
+  }
+  if (cond.bad() || !ctx.completed) {
+    ++stats.stores_failed;
+    log::warn("store.receive_failed", {{"assoc", info.id}, {"sop", ctx.store.sop_instance_uid},
+                                       {"error", cond.bad() ? cond.text() : "incomplete"}});
+    return;
+  }
+  if (ctx.outcome.status == STATUS_Success) {
+    ++stats.stores_ok;
+    stats.bytes += ctx.outcome.bytes;
+  } else {
+    ++stats.stores_failed;
+  }
+}
+
+} // namespace osteon::dimse

@@ -1,0 +1,58 @@
+// osteon: the DICOM node. Parses arguments and hands over to the app layer.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "osteon/app/node.hpp"
+#include "osteon/core/config.hpp"
+#include "osteon/core/error.hpp"
+#include "osteon/core/log.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App cli{
+      "osteon " OSTEON_VERSION " - DICOM node with AI built in.\n"
+      "Receives images over DICOM (C-ECHO, C-STORE), stores each one durably (fsync + SQLite index)\n"
+      "and answers Success only once it is safe. Runs in the foreground, logs one line per event to\n"
+      "stderr, stops gracefully on SIGTERM/SIGINT. Without --config the built-in defaults are used\n"
+      "(AE title OSTEON, port 11112, data under ./var); see osteon.toml for every setting."};
+  std::string config_file;
+  std::optional<int> port;
+  std::optional<std::string> aet;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> log_level;
+  std::optional<int> max_associations;
+  std::optional<std::int64_t> min_free_mb;
+  bool check_only = false;
+  cli.add_option("-c,--config", config_file, "Configuration file (TOML); default: built-in osteon.toml")
+      ->check(CLI::ExistingFile);
+  cli.add_option("-p,--port", port, "DICOM port to listen on (overrides node.port)");
+  cli.add_option("-a,--aet", aet, "AE title of this node (overrides node.ae_title)");
+  cli.add_option("-d,--data-dir", data_dir, "Directory for the spool and database (overrides node.data_dir)");
+  cli.add_option("--log-level", log_level, "debug, info, warn or error (overrides log.level)");
+  cli.add_option("--max-associations", max_associations, "Associations served at once (overrides node.max_associations)");
+  cli.add_option("--min-free-mb", min_free_mb, "Refuse C-STORE below this free disk space (overrides storage.min_free_mb)");
+  cli.add_flag("--check-config", check_only, "Validate the configuration and exit");
+  cli.set_version_flag("--version", OSTEON_VERSION);
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    osteon::Config config = config_file.empty() ? osteon::default_config() : osteon::load_config_file(config_file);
+    if (port) config.node.port = *port;
+    if (aet) config.node.ae_title = *aet;
+    if (data_dir) config.node.data_dir = *data_dir;
+    if (log_level) config.log.level = *log_level;
+    if (max_associations) config.node.max_associations = *max_associations;
+    if (min_free_mb) config.storage.min_free_mb = *min_free_mb;
+    if (port || aet || data_dir || log_level || max_associations || min_free_mb) config.source += " + command line";
+    osteon::validate(config);
+    osteon::log::init(config.log.level);
+    if (check_only) {
+      std::cout << "configuration OK (" << config.source << ")\n";
+      return 0;
+    }
+    return osteon::app::run_node(config);
+  } catch (const osteon::Error& e) {
+    std::cerr << "osteon: " << e.what() << "\n";
+    return e.exit_code();
+  }
+}
