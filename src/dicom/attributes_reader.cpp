@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
+#include "osteon/dicom/nesting_guard.hpp"
 
 namespace osteon::dicom {
 
@@ -33,6 +34,7 @@ std::optional<std::int64_t> get_int(DcmItem& item, const DcmTagKey& key) {
 } // namespace
 
 InstanceAttributes read_attributes(const std::filesystem::path& file) {
+  require_sane_nesting(file);
   DcmFileFormat ff;
   // Values longer than 4 KiB (pixel data, large LUTs) are not loaded.
   const OFCondition cond = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);

@@ -1,0 +1,72 @@
+#include <catch2/catch.hpp>
+
+#include "osteon/core/config.hpp"
+#include "osteon/core/error.hpp"
+
+using osteon::Errc;
+using osteon::Error;
+
+namespace {
+std::string message_of(const std::string& toml) {
+  try {
+    osteon::parse_config(toml, "site.toml");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::config_invalid);
+    return e.what();
+  }
+  return "no error";
+}
+} // namespace
+
+TEST_CASE("the embedded default configuration gives the documented defaults", "[config]") {
+  const auto c = osteon::default_config();
+  CHECK(c.node.ae_title == "OSTEON");
+  CHECK(c.node.port == 11112);
+  CHECK(c.node.data_dir == "var");
+  CHECK(c.node.max_associations >= 16);
+  CHECK(c.security.check_called_ae);
+  CHECK(c.security.allowed_callers.empty());
+  CHECK(c.storage.fsync);
+}
+
+TEST_CASE("a configuration file overrides only the keys it names", "[config]") {
+  const auto c = osteon::parse_config(
+      "[node]\nport = 4242\nae_title = \"HOSP_AI\"\n[security]\nallowed_callers = [ { ae_title = \"CR1\", host = "
+      "\"10.1.2.3\" }, { ae_title = \"ROUTER\" } ]\n",
+      "site.toml");
+  CHECK(c.node.port == 4242);
+  CHECK(c.node.ae_title == "HOSP_AI");
+  CHECK(c.node.max_associations == 16);
+  REQUIRE(c.security.allowed_callers.size() == 2);
+  CHECK(c.security.allowed_callers[0].host == "10.1.2.3");
+  CHECK(c.security.allowed_callers[1].host.empty());
+}
+
+TEST_CASE("configuration errors name the file and the line", "[config]") {
+  CHECK_THAT(message_of("[node]\nport = 11112\nportt = 5\n"),
+             Catch::Contains("site.toml:3") && Catch::Contains("unknown key 'portt'"));
+  CHECK_THAT(message_of("[node]\n\nport = \"eleven\"\n"), Catch::Contains("site.toml:3") && Catch::Contains("port"));
+  CHECK_THAT(message_of("[node\nport = 1\n"), Catch::Contains("site.toml") && Catch::Contains("syntax error"));
+  CHECK_THAT(message_of("[storage]\nmax_in_flight = 0\n"), Catch::Contains("max_in_flight"));
+}
+
+TEST_CASE("out-of-range settings are refused", "[config]") {
+  CHECK_THAT(message_of("[node]\nport = 70000\n"), Catch::Contains("node.port"));
+  CHECK_THAT(message_of("[node]\nae_title = \"THIS_TITLE_IS_TOO_LONG\"\n"), Catch::Contains("ae_title"));
+  CHECK_THAT(message_of("[node]\nae_title = \"A\\\\B\"\n"), Catch::Contains("backslash"));
+  CHECK_THAT(message_of("[log]\nlevel = \"loud\"\n"), Catch::Contains("log.level"));
+  CHECK_THAT(message_of("[security]\nallowed_callers = [ { host = \"1.2.3.4\" } ]\n"), Catch::Contains("ae_title"));
+}
+
+TEST_CASE("a missing configuration file is a clear error", "[config]") {
+  CHECK_THROWS_WITH(osteon::load_config_file("/nonexistent/osteon.toml"),
+                    Catch::Contains("/nonexistent/osteon.toml") && Catch::Contains("cannot open"));
+}
+
+TEST_CASE("every error code maps to a DIMSE status, an HTTP status and an exit code", "[error]") {
+  CHECK(osteon::info(Errc::out_of_resources).dimse_status == 0xA700);
+  CHECK(osteon::info(Errc::dicom_mismatch).dimse_status == 0xA900);
+  CHECK(osteon::info(Errc::dicom_unparseable).dimse_status == 0xC000);
+  CHECK(osteon::info(Errc::internal).exit_code != 0);
+  CHECK(Error(Errc::not_found, "x").http_status() == 404);
+}
