@@ -2,6 +2,10 @@
 function(osteon_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
     -Wno-sign-conversion)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12)
+    # GCC 12 reports -Wrestrict false positives inside std::string at -O2/-O3 (GCC bug 105329).
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(OSTEON_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
