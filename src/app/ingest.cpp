@@ -7,6 +7,7 @@
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/core/sha256.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -139,7 +140,7 @@ dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const di
   row.attributes = attrs;
   row.attributes.transfer_syntax_uid = store.transfer_syntax_uid;
   row.size_bytes = static_cast<std::int64_t>(fs::file_size(store.temp_file));
-  row.sha256 = dicom::sha256_file(store.temp_file);
+  row.sha256 = sha256_file(store.temp_file);
   row.calling_ae = info.calling_ae;
   row.association_id = info.id;
   row.received_at = utc_timestamp();

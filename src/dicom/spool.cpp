@@ -1,3 +1,4 @@
+#include "osteon/core/sha256.hpp"
 #include "osteon/dicom/spool.hpp"
 
 #include <fcntl.h>

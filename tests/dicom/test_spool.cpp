@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "osteon/core/sha256.hpp"
 #include "osteon/dicom/spool.hpp"
 #include "process.hpp"
 
@@ -81,6 +82,6 @@ TEST_CASE("reconcile removes files the index never committed and reports missing
 TEST_CASE("sha256 of a file matches the known digest", "[spool]") {
   test::TempDir dir;
   write(dir.path() / "abc", "abc");
-  CHECK(dicom::sha256_file(dir.path() / "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(dicom::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_file(dir.path() / "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }

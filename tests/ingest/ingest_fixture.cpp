@@ -6,6 +6,7 @@
 #include <set>
 
 #include "osteon/db/database.hpp"
+#include "osteon/core/sha256.hpp"
 #include "osteon/dicom/spool.hpp"
 
 namespace fs = std::filesystem;
@@ -72,7 +73,7 @@ void require_spool_matches_index(const fs::path& data_dir) {
     INFO(r.path);
     REQUIRE(fs::exists(data_dir / r.path));
     CHECK(static_cast<std::int64_t>(fs::file_size(data_dir / r.path)) == r.size_bytes);
-    CHECK(dicom::sha256_file(data_dir / r.path) == r.sha256);
+    CHECK(sha256_file(data_dir / r.path) == r.sha256);
     indexed.insert(r.path);
   }
   for (const auto& f : spool_files(data_dir)) {

@@ -47,9 +47,4 @@ class Spool {
   std::atomic<std::uint64_t> counter_{0};
 };
 
-/// Lower-case hex SHA-256 of a file's bytes.
-std::string sha256_file(const std::filesystem::path& file);
-/// Lower-case hex SHA-256 of a string.
-std::string sha256_hex(std::string_view data);
-
 } // namespace osteon::dicom

@@ -9,9 +9,9 @@
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
-#include "osteon/dicom/spool.hpp"
+#include "osteon/core/sha256.hpp"
 
-namespace osteon::dicom {
+namespace osteon {
 
 namespace {
 
@@ -52,4 +52,4 @@ std::string sha256_hex(std::string_view data) {
   return h.hex();
 }
 
-} // namespace osteon::dicom
+} // namespace osteon
