@@ -1,4 +1,5 @@
 # Script mode: writes OUTPUT, a C++ source with the contents of INPUTS as raw bytes.
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 string(REPLACE "::" ";" parts "${SYMBOL}")
 list(POP_BACK parts fn)
 list(JOIN parts "::" ns)

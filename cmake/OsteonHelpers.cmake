@@ -31,11 +31,12 @@ function(osteon_embed_files target output symbol mode)
     set(inputs ${ARGN})
   endif()
   list(SORT inputs)
+  string(REPLACE ";" "|" joined "${inputs}")
   add_custom_command(OUTPUT ${output}
-    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} -DSYMBOL=${symbol} "-DINPUTS=${inputs}"
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} -DSYMBOL=${symbol} "-DINPUTS=${joined}"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
     DEPENDS ${inputs} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
-    COMMENT "Embedding ${symbol}")
+    COMMENT "Embedding ${symbol}" VERBATIM)
   add_library(${target} STATIC ${output})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/include)
 endfunction()

@@ -12,6 +12,8 @@
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/db/migrations.hpp"
+#include "osteon/dicom/attributes_reader.hpp"
+#include "osteon/routing/router.hpp"
 
 namespace {
 
@@ -57,6 +59,37 @@ void print_json(const osteon::db::Table& t, bool single) {
   std::cout << (single && !out.empty() ? out[0] : out).dump(2) << "\n";
 }
 
+// `osteonctl route FILE`: which profile takes the file, and each profile's reasons.
+int explain_route(const std::string& file, const std::string& profiles_dir, const std::string& config_file,
+                  const std::string& calling_ae, const std::string& called_ae, bool json) {
+  const osteon::Config config = config_file.empty() ? osteon::default_config() : osteon::load_config_file(config_file);
+  std::filesystem::path dir = profiles_dir.empty() ? config.routing.profiles_dir : std::filesystem::path(profiles_dir);
+  const osteon::routing::Router router(dir.empty() ? osteon::routing::builtin_profiles()
+                                                    : osteon::routing::load_profiles(dir));
+  osteon::routing::RoutingInput in;
+  in.attributes = osteon::dicom::read_attributes(file);
+  in.calling_ae = calling_ae;
+  in.called_ae = called_ae.empty() ? config.node.ae_title : called_ae;
+  const auto d = router.route(in);
+  if (json) {
+    nlohmann::json out;
+    out["file"] = file;
+    out["profile"] = d.profile ? nlohmann::json(d.profile->id) : nlohmann::json(nullptr);
+    out["pipeline"] = d.profile ? nlohmann::json(d.profile->pipeline) : nlohmann::json(nullptr);
+    out["summary"] = d.summary();
+    for (const auto& v : d.verdicts) out["profiles"].push_back({{"id", v.profile_id}, {"matched", v.matched}, {"reasons", v.reasons}});
+    std::cout << out.dump(2) << "\n";
+  } else {
+    std::cout << file << "\n  " << (d.profile ? "-> " : "") << d.summary() << "\n";
+    for (const auto& v : d.verdicts) {
+      std::cout << "  " << (v.matched ? "[match]    " : "[no match] ") << v.profile_id << ":";
+      for (const auto& r : v.reasons) std::cout << "\n      " << r;
+      std::cout << "\n";
+    }
+  }
+  return d.profile ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -90,11 +123,21 @@ int main(int argc, char** argv) {
   auto* instances = cli.add_subcommand("instances", "Stored instances: UIDs, body part, size, sha256, path");
   auto* associations = cli.add_subcommand("associations", "Associations: peer, AE titles, counts, result");
   auto* stats = cli.add_subcommand("stats", "Totals: studies, series, instances, bytes, associations");
+  std::string route_file;
+  std::string profiles_dir;
+  std::string calling_ae = "UNKNOWN";
+  std::string called_ae;
+  auto* route = cli.add_subcommand("route", "Explain which routing profile takes a DICOM file, and why (exit 1: none)");
+  route->add_option("file", route_file, "DICOM file")->required()->check(CLI::ExistingFile);
+  route->add_option("--profiles", profiles_dir, "Profile directory (default: the node's, else built-in)");
+  route->add_option("--calling-ae", calling_ae, "Calling AE title to assume (default UNKNOWN)");
+  route->add_option("--called-ae", called_ae, "Called AE title to assume (default: the node's)");
   for (auto* sub : {studies, series, instances}) add_filters(sub, true);
   add_filters(associations, false);
   CLI11_PARSE(cli, argc, argv);
 
   try {
+    if (route->parsed()) return explain_route(route_file, profiles_dir, config_file, calling_ae, called_ae, json);
     if (db_file.empty()) {
       std::filesystem::path dir = data_dir;
       if (dir.empty()) {

@@ -66,7 +66,7 @@ Config parse_config(const std::string& text, const std::string& name) {
   }
   Config c;
   c.source = name;
-  reject_unknown(root, {"node", "security", "storage", "log"}, "top level");
+  reject_unknown(root, {"node", "security", "storage", "routing", "log"}, "top level");
   if (const auto* t = section(root, "node")) {
     reject_unknown(*t,
                    {"ae_title", "port", "data_dir", "max_associations", "max_pdu",
@@ -103,6 +103,10 @@ Config parse_config(const std::string& text, const std::string& name) {
     read(*t, "min_free_mb", c.storage.min_free_mb);
     read(*t, "max_in_flight", c.storage.max_in_flight);
     read(*t, "fsync", c.storage.fsync);
+  }
+  if (const auto* t = section(root, "routing")) {
+    reject_unknown(*t, {"profiles_dir"}, "routing");
+    read(*t, "profiles_dir", c.routing.profiles_dir);
   }
   if (const auto* t = section(root, "log")) {
     reject_unknown(*t, {"level"}, "log");

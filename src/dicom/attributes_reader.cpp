@@ -67,6 +67,7 @@ InstanceAttributes read_attributes(const std::filesystem::path& file) {
   a.accession_number = get(ds, DCM_AccessionNumber);
   a.study_description = get(ds, DCM_StudyDescription);
   a.series_description = get(ds, DCM_SeriesDescription);
+  a.protocol_name = get(ds, DCM_ProtocolName);
   a.modality = get(ds, DCM_Modality);
   a.body_part = get(ds, DCM_BodyPartExamined);
   a.view_position = get(ds, DCM_ViewPosition);

@@ -163,7 +163,17 @@ TEST_CASE("osteonctl lists what the running node stored, as a table and as JSON"
   CHECK(missing.exit_code != 0);
   CHECK_THAT(missing.output, Catch::Contains("no database"));
   auto help = run({ctl, "--help"});
-  CHECK_THAT(help.output, Catch::Contains("instances") && Catch::Contains("--json"));
+  CHECK_THAT(help.output, Catch::Contains("instances") && Catch::Contains("--json") && Catch::Contains("route"));
+
+  // route explains the profile decision for a file (inputs[0] is a hand PA, inputs[1] a skull PA).
+  auto hand = run({ctl, "route", inputs[0].string()});
+  CHECK(hand.exit_code == 0);
+  CHECK_THAT(hand.output, Catch::Contains("-> profile hand-bone-age (pipeline bone_age)"));
+  auto skull_pa = run({ctl, "--json", "route", inputs[1].string()});
+  CHECK(skull_pa.exit_code == 1);
+  const auto why = nlohmann::json::parse(skull_pa.output);
+  CHECK(why["profile"].is_null());
+  CHECK_THAT(why["summary"].get<std::string>(), Catch::Contains("view position 'PA' not in"));
   CHECK(node.stop() == 0);
 }
 

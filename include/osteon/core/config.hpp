@@ -35,6 +35,10 @@ struct StorageConfig {
   bool fsync = true;                // fsync every file and directory (never off in production)
 };
 
+struct RoutingConfig {
+  std::filesystem::path profiles_dir;  // empty: the profiles built into the binary (dicom_profiles/)
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -43,6 +47,7 @@ struct Config {
   NodeConfig node;
   SecurityConfig security;
   StorageConfig storage;
+  RoutingConfig routing;
   LogConfig log;
   std::string source = "<embedded osteon.toml>";  // where it came from, for messages
 };

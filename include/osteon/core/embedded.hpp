@@ -14,5 +14,7 @@ struct File {
 const std::vector<File>& sql_migrations();
 /// osteon.toml from the repository root.
 const std::vector<File>& default_config();
+/// dicom_profiles/*.toml, sorted by name.
+const std::vector<File>& routing_profiles();
 
 } // namespace osteon::embedded

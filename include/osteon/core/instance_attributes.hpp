@@ -19,6 +19,7 @@ struct InstanceAttributes {
   std::string accession_number;
   std::string study_description;
   std::string series_description;
+  std::string protocol_name;
   std::string modality;
   std::string body_part;
   std::string view_position;
