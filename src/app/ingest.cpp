@@ -20,8 +20,14 @@ constexpr std::uint16_t status_out_of_resources = 0xA700;
 constexpr std::uint16_t status_mismatch = 0xA900;
 } // namespace
 
-Ingest::Ingest(const Config& config, db::Database& database, dicom::Spool& spool)
-    : config_(config), database_(database), spool_(spool), repository_(database) {}
+Ingest::Ingest(const Config& config, db::Database& database, dicom::Spool& spool, const routing::Router* router,
+               std::function<void()> job_queued)
+    : config_(config),
+      database_(database),
+      spool_(spool),
+      router_(router),
+      job_queued_(std::move(job_queued)),
+      repository_(database) {}
 
 std::int64_t Ingest::association_accepted(const dimse::AssociationInfo& info) {
   std::int64_t id = 0;
@@ -145,6 +151,14 @@ dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const di
   row.association_id = info.id;
   row.received_at = utc_timestamp();
   row.path = dicom::Spool::relative_path(attrs);
+  if (router_) {
+    const auto decision = router_->route({attrs, info.calling_ae, info.called_ae});
+    row.routing = decision.summary();
+    if (decision.profile) row.job = db::JobRequest{decision.profile->pipeline, decision.profile->id};
+    log::info("route", {{"sop", attrs.sop_instance_uid},
+                        {"profile", decision.profile ? decision.profile->id : std::string("none")},
+                        {"why", row.routing}});
+  }
   spool_.commit(store.temp_file, row.path);
   try {
     std::lock_guard lock(db_mutex_);
@@ -155,6 +169,7 @@ dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const di
     fs::remove(spool_.data_dir() / row.path, ec);
     throw;
   }
+  if (row.job && job_queued_) job_queued_();
   return {status_success, {}, row.size_bytes};
 }
 

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "osteon/app/ingest.hpp"
+#include "osteon/app/job_engine.hpp"
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
@@ -69,6 +70,37 @@ void recover(const Config& config, db::Database& database, dicom::Spool& spool) 
   fs::remove(marker, ec);
 }
 
+// Pipelines this build does not provide yet: their jobs wait, visibly, instead of vanishing.
+class UnavailablePipeline : public pipelines::Pipeline {
+ public:
+  explicit UnavailablePipeline(std::string name) : name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+  std::optional<std::string> unavailable_reason() const override {
+    return fmt::format("pipeline {} is not available in this build", name_);
+  }
+  pipelines::Finding run(const pipelines::JobInput&) override { return {}; }
+
+ private:
+  std::string name_;
+};
+
+std::map<std::string, PipelineSlot> make_pipelines() {
+  std::map<std::string, PipelineSlot> slots;
+  for (const auto& name : routing::known_pipelines()) {
+    slots[name] = {std::make_shared<UnavailablePipeline>(name), 1};
+  }
+  return slots;
+}
+
+std::vector<routing::Profile> load_routing(const Config& config) {
+  auto profiles = config.routing.profiles_dir.empty() ? routing::builtin_profiles()
+                                                      : routing::load_profiles(config.routing.profiles_dir);
+  for (const auto& p : profiles) {
+    log::info("routing.profile", {{"id", p.id}, {"pipeline", p.pipeline}, {"priority", p.priority}, {"source", p.source}});
+  }
+  return profiles;
+}
+
 void mark_clean(const Config& config) {
   const fs::path marker = config.node.data_dir / "clean-shutdown";
   std::ofstream(marker) << utc_timestamp() << "\n";
@@ -93,7 +125,12 @@ int run_node(const Config& config) {
       dicom::Spool spool(config.node.data_dir, config.storage.fsync);
       recover(config, database, spool);
 
-      Ingest ingest(config, database, spool);
+      const auto profiles = load_routing(config);
+      const routing::Router router(profiles);
+      JobEngine engine(config.node.data_dir, profiles, make_pipelines());
+      engine.start();
+
+      Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });
       dimse::StorageScp scp(config, ingest);
       scp.start();
 
@@ -108,6 +145,7 @@ int run_node(const Config& config) {
       log::info("node.ready", {{"port", config.node.port}, {"aet", config.node.ae_title}, {"schema", version}});
       io.run();
       scp.wait();
+      engine.stop();
     }
     mark_clean(config);
     log::info("node.stopped", {{"clean", true}});

@@ -11,6 +11,7 @@
 #include "osteon/core/error.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
+#include "osteon/db/job_repository.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 #include "osteon/routing/router.hpp"
@@ -123,6 +124,16 @@ int main(int argc, char** argv) {
   auto* instances = cli.add_subcommand("instances", "Stored instances: UIDs, body part, size, sha256, path");
   auto* associations = cli.add_subcommand("associations", "Associations: peer, AE titles, counts, result");
   auto* stats = cli.add_subcommand("stats", "Totals: studies, series, instances, bytes, associations");
+  osteon::db::JobFilter job_filter;
+  auto* jobs = cli.add_subcommand("jobs", "Analysis jobs: pipeline, state (queued, running, done, not-analysable, failed), reason, timings");
+  auto* findings = cli.add_subcommand("findings", "What finished jobs found, with model name, version and hash");
+  for (auto* sub : {jobs, findings}) {
+    sub->add_option("--state", job_filter.state, "queued, running, done, not-analysable or failed");
+    sub->add_option("--pipeline", job_filter.pipeline, "bone_age, nasal_fracture or implant_id");
+    sub->add_option("--study", job_filter.study_uid, "Study Instance UID");
+    sub->add_option("--instance", job_filter.sop_instance_uid, "SOP Instance UID");
+    sub->add_option("--limit", job_filter.limit, "At most this many rows (default 1000)")->check(CLI::PositiveNumber);
+  }
   std::string route_file;
   std::string profiles_dir;
   std::string calling_ae = "UNKNOWN";
@@ -158,6 +169,8 @@ int main(int argc, char** argv) {
     else if (series->parsed()) table = repo.series(filter);
     else if (instances->parsed()) table = repo.instances(filter);
     else if (associations->parsed()) table = repo.associations(filter);
+    else if (jobs->parsed()) table = osteon::db::JobRepository(database).jobs(job_filter);
+    else if (findings->parsed()) table = osteon::db::JobRepository(database).findings(job_filter);
     else table = repo.stats();
     if (json) print_json(table, stats->parsed());
     else print_table(table);

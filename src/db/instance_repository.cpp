@@ -6,49 +6,21 @@ namespace osteon::db {
 
 namespace {
 
-// Builds "WHERE a = ? AND b = ?" over the instances table (alias i) and the matching binds.
+// The listing filters over the instances table (alias i).
 struct Where {
   std::string sql;
   std::vector<std::string> binds;
 
   explicit Where(const Filter& f) {
-    auto add = [&](const char* clause, const std::optional<std::string>& v) {
-      if (!v) return;
-      sql += sql.empty() ? " WHERE " : " AND ";
-      sql += clause;
-      binds.push_back(*v);
-    };
-    add("i.study_uid = ?", f.study_uid);
-    add("i.series_uid = ?", f.series_uid);
-    add("upper(i.modality) = upper(?)", f.modality);
-    add("upper(i.body_part) = upper(?)", f.body_part);
-    add("i.calling_ae = ?", f.calling_ae);
-    add("substr(i.received_at, 1, 10) >= ?", f.received_from);
-    add("substr(i.received_at, 1, 10) <= ?", f.received_to);
+    add_condition(sql, binds, "i.study_uid = ?", f.study_uid);
+    add_condition(sql, binds, "i.series_uid = ?", f.series_uid);
+    add_condition(sql, binds, "upper(i.modality) = upper(?)", f.modality);
+    add_condition(sql, binds, "upper(i.body_part) = upper(?)", f.body_part);
+    add_condition(sql, binds, "i.calling_ae = ?", f.calling_ae);
+    add_condition(sql, binds, "substr(i.received_at, 1, 10) >= ?", f.received_from);
+    add_condition(sql, binds, "substr(i.received_at, 1, 10) <= ?", f.received_to);
   }
 };
-
-Table run_table(Database& db, const std::string& sql, const std::vector<std::string>& binds, int limit) {
-  auto st = db.prepare(sql + " LIMIT ?");
-  int i = 0;
-  for (const auto& b : binds) st.bind(++i, b);
-  st.bind(++i, limit);
-  Table t;
-  for (int c = 0; c < st.column_count(); ++c) t.columns.push_back(st.column_name(c));
-  while (st.step()) {
-    std::vector<Value> row;
-    for (int c = 0; c < st.column_count(); ++c) {
-      switch (st.column_type(c)) {
-        case Statement::Type::null: row.emplace_back(std::monostate{}); break;
-        case Statement::Type::integer: row.emplace_back(st.column_int64(c)); break;
-        case Statement::Type::real: row.emplace_back(st.column_double(c)); break;
-        default: row.emplace_back(st.column_text(c)); break;
-      }
-    }
-    t.rows.push_back(std::move(row));
-  }
-  return t;
-}
 
 } // namespace
 
@@ -106,11 +78,17 @@ bool InstanceRepository::insert(const StoredInstance& s) {
   db_.prepare(
          "INSERT INTO instances(sop_instance_uid, series_uid, study_uid, sop_class_uid, transfer_syntax_uid,"
          " patient_id, modality, body_part, view_position, laterality, instance_number, size_bytes, sha256,"
-         " calling_ae, association_id, received_at, path) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+         " calling_ae, association_id, received_at, path, routing) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind_all(a.sop_instance_uid, a.series_uid, a.study_uid, a.sop_class_uid, a.transfer_syntax_uid,
                 a.patient_id, a.modality, a.body_part, a.view_position, a.laterality, a.instance_number,
-                s.size_bytes, s.sha256, s.calling_ae, s.association_id, s.received_at, s.path)
+                s.size_bytes, s.sha256, s.calling_ae, s.association_id, s.received_at, s.path, s.routing)
       .run();
+  if (s.job) {
+    db_.prepare("INSERT INTO jobs(sop_instance_uid, pipeline, profile, created_at) VALUES (?,?,?,?)"
+                " ON CONFLICT(sop_instance_uid, pipeline) DO NOTHING")
+        .bind_all(a.sop_instance_uid, s.job->pipeline, s.job->profile, s.received_at)
+        .run();
+  }
   tx.commit();
   return true;
 }
@@ -146,7 +124,7 @@ int InstanceRepository::close_interrupted_associations(const std::string& now) {
 
 Table InstanceRepository::studies(const Filter& f) {
   const Where w(f);
-  return run_table(db_,
+  return query_table(db_,
                    "SELECT s.study_uid, s.patient_id, s.study_date, s.accession_number, s.study_description,"
                    " group_concat(DISTINCT i.modality) AS modalities, count(DISTINCT i.series_uid) AS series,"
                    " count(*) AS instances, sum(i.size_bytes) AS bytes, max(i.received_at) AS last_received"
@@ -157,7 +135,7 @@ Table InstanceRepository::studies(const Filter& f) {
 
 Table InstanceRepository::series(const Filter& f) {
   const Where w(f);
-  return run_table(db_,
+  return query_table(db_,
                    "SELECT r.series_uid, r.study_uid, r.modality, r.series_number, r.body_part,"
                    " r.series_description, count(*) AS instances, sum(i.size_bytes) AS bytes,"
                    " max(i.received_at) AS last_received"
@@ -168,10 +146,10 @@ Table InstanceRepository::series(const Filter& f) {
 
 Table InstanceRepository::instances(const Filter& f) {
   const Where w(f);
-  return run_table(db_,
+  return query_table(db_,
                    "SELECT i.sop_instance_uid, i.study_uid, i.series_uid, i.sop_class_uid, i.modality,"
                    " i.body_part, i.view_position, i.laterality, i.transfer_syntax_uid, i.size_bytes,"
-                   " i.sha256, i.calling_ae, i.received_at, i.path FROM instances i" +
+                   " i.sha256, i.calling_ae, i.received_at, i.path, i.routing FROM instances i" +
                        w.sql + " ORDER BY i.received_at DESC, i.sop_instance_uid",
                    w.binds, f.limit);
 }
@@ -179,21 +157,10 @@ Table InstanceRepository::instances(const Filter& f) {
 Table InstanceRepository::associations(const Filter& f) {
   std::string where;
   std::vector<std::string> binds;
-  if (f.calling_ae) {
-    where += " WHERE calling_ae = ?";
-    binds.push_back(*f.calling_ae);
-  }
-  if (f.received_from) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += "substr(started_at, 1, 10) >= ?";
-    binds.push_back(*f.received_from);
-  }
-  if (f.received_to) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += "substr(started_at, 1, 10) <= ?";
-    binds.push_back(*f.received_to);
-  }
-  return run_table(db_,
+  add_condition(where, binds, "calling_ae = ?", f.calling_ae);
+  add_condition(where, binds, "substr(started_at, 1, 10) >= ?", f.received_from);
+  add_condition(where, binds, "substr(started_at, 1, 10) <= ?", f.received_to);
+  return query_table(db_,
                    "SELECT id, peer_host, calling_ae, called_ae, started_at, ended_at, echoes, stores_ok,"
                    " stores_failed, bytes, result FROM associations" +
                        where + " ORDER BY id DESC",
@@ -201,7 +168,7 @@ Table InstanceRepository::associations(const Filter& f) {
 }
 
 Table InstanceRepository::stats() {
-  return run_table(db_,
+  return query_table(db_,
                    "SELECT (SELECT count(*) FROM studies) AS studies, (SELECT count(*) FROM series) AS series,"
                    " (SELECT count(*) FROM instances) AS instances,"
                    " (SELECT coalesce(sum(size_bytes), 0) FROM instances) AS bytes,"

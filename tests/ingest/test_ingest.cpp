@@ -7,6 +7,8 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <map>
+#include <set>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <osteon/synth/dx_writer.hpp>
 
@@ -206,4 +208,47 @@ TEST_CASE("SIGTERM during an open association lets it finish, then the node exit
   CHECK(sender.wait_for(std::chrono::seconds(60)) == 0);
   CHECK(indexed_instances(node.database()).size() == inputs.size());
   CHECK_THAT(node.log(), Catch::Contains("node.stopping") && Catch::Contains("node.stopped"));
+}
+
+TEST_CASE("each stored instance gets one job for its pipeline, or a recorded reason for none", "[routing]") {
+  TempDir dir;
+  // inputs: 0 hand PA (-> bone_age), 1 skull PA (view not lateral: no profile), 2 hip PA (-> implant_id).
+  const auto inputs = make_inputs(dir.path() / "in", 3, 51);
+  Node node(dir.path() / "data");
+  node.start();
+  REQUIRE(store(node.port(), inputs).exit_code == 0);
+  REQUIRE(store(node.port(), {inputs[0]}).exit_code == 0);  // a second copy: still one job
+  const std::string ctl = (binary_dir() / "osteonctl").string();
+  const std::string data = node.data_dir().string();
+
+  auto jobs = nlohmann::json::parse(run({ctl, "--data-dir", data, "--json", "jobs"}).output);
+  REQUIRE(jobs.size() == 2);
+  std::set<std::string> pipelines;
+  for (const auto& j : jobs) {
+    pipelines.insert(j["pipeline"].get<std::string>());
+    CHECK(j["state"] == "queued");
+  }
+  CHECK(pipelines == std::set<std::string>{"bone_age", "implant_id"});
+
+  auto instances = nlohmann::json::parse(run({ctl, "--data-dir", data, "--json", "instances"}).output);
+  REQUIRE(instances.size() == 3);
+  int unrouted = 0;
+  for (const auto& i : instances) {
+    const auto routing = i["routing"].get<std::string>();
+    if (routing.rfind("no profile matched", 0) == 0) {
+      ++unrouted;
+      CHECK_THAT(routing, Catch::Contains("view position 'PA'"));
+    } else {
+      CHECK_THAT(routing, Catch::StartsWith("profile "));
+    }
+  }
+  CHECK(unrouted == 1);
+  // Until the pipelines are built in, their jobs wait and say why.
+  for (int i = 0; i < 100; ++i) {
+    jobs = nlohmann::json::parse(run({ctl, "--data-dir", data, "--json", "jobs", "--pipeline", "bone_age"}).output);
+    if (jobs[0]["reason"].get<std::string>().rfind("waiting:", 0) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK_THAT(jobs[0]["reason"].get<std::string>(), Catch::StartsWith("waiting: pipeline bone_age"));
+  CHECK(node.stop() == 0);
 }

@@ -2,6 +2,7 @@
 // Ingest: what the node does with associations and received data sets. Implements the durability
 // contract: Success only after the file is fsync'd, renamed into place and its row committed.
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -11,12 +12,16 @@
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/dicom/spool.hpp"
 #include "osteon/dimse/storage_scp.hpp"
+#include "osteon/routing/router.hpp"
 
 namespace osteon::app {
 
 class Ingest : public dimse::ScpHandler {
  public:
-  Ingest(const Config& config, db::Database& database, dicom::Spool& spool);
+  /// `router` (may be null: store only) decides which pipeline gets each new instance; the job
+  /// is created in the same transaction as the instance, then `job_queued` is called.
+  Ingest(const Config& config, db::Database& database, dicom::Spool& spool,
+         const routing::Router* router = nullptr, std::function<void()> job_queued = {});
 
   std::int64_t association_accepted(const dimse::AssociationInfo& info) override;
   void association_rejected(const dimse::AssociationInfo& info, std::string_view reason) override;
@@ -35,6 +40,8 @@ class Ingest : public dimse::ScpHandler {
   const Config& config_;
   db::Database& database_;
   dicom::Spool& spool_;
+  const routing::Router* router_;
+  std::function<void()> job_queued_;
   std::mutex db_mutex_;
   db::InstanceRepository repository_;
   std::atomic<int> in_flight_{0};

@@ -8,11 +8,20 @@
 
 #include "osteon/core/instance_attributes.hpp"
 #include "osteon/db/database.hpp"
+#include "osteon/db/table.hpp"
 
 namespace osteon::db {
 
+/// A job to create with the instance (same transaction), when routing chose a profile.
+struct JobRequest {
+  std::string pipeline;
+  std::string profile;
+};
+
 struct StoredInstance {
   InstanceAttributes attributes;
+  std::string routing;  // the routing decision, for people
+  std::optional<JobRequest> job;
   std::int64_t size_bytes = 0;
   std::string sha256;
   std::string calling_ae;
@@ -47,13 +56,6 @@ struct Filter {
   std::optional<std::string> received_from;
   std::optional<std::string> received_to;
   int limit = 1000;
-};
-
-using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
-
-struct Table {
-  std::vector<std::string> columns;
-  std::vector<std::vector<Value>> rows;
 };
 
 class InstanceRepository {

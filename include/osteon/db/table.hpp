@@ -1,0 +1,26 @@
+#pragma once
+// Query results as a generic table, for listings (osteonctl prints them as text or JSON).
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "osteon/db/database.hpp"
+
+namespace osteon::db {
+
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+};
+
+/// Runs `sql` with text binds and a trailing LIMIT ?; column types are kept.
+Table query_table(Database& db, const std::string& sql, const std::vector<std::string>& binds, int limit);
+
+/// Appends "WHERE/AND clause" and its bind when the value is set.
+void add_condition(std::string& where, std::vector<std::string>& binds, const char* clause,
+                   const std::optional<std::string>& value);
+
+} // namespace osteon::db

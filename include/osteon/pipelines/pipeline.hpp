@@ -1,0 +1,54 @@
+#pragma once
+// What every AI pipeline offers the job engine. Torch- and OpenCV-free on purpose.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "osteon/core/instance_attributes.hpp"
+#include "osteon/routing/profile.hpp"
+
+namespace osteon::pipelines {
+
+enum class Outcome {
+  done,            // findings produced
+  not_analysable,  // the image cannot be analysed; the summary says why (never a guessed number)
+  retry,           // a transient failure (e.g. the inference queue is full): try again later
+  failed,          // a permanent failure: do not retry
+};
+
+struct StageTiming {
+  std::string stage;
+  double ms = 0;
+};
+
+struct Finding {
+  Outcome outcome = Outcome::failed;
+  std::string summary;          // one line for people (or the reason it is not analysable / failed)
+  std::string data_json = "{}"; // the values, as JSON
+  std::string model_name;
+  std::string model_version;
+  std::string model_sha256;
+  std::vector<StageTiming> timings;
+};
+
+struct JobInput {
+  std::int64_t job_id = 0;
+  std::filesystem::path file;  // the stored instance
+  InstanceAttributes attributes;
+  const routing::Profile* profile = nullptr;
+};
+
+class Pipeline {
+ public:
+  virtual ~Pipeline() = default;
+  /// The pipeline id used in profiles: bone_age, nasal_fracture, implant_id.
+  virtual std::string name() const = 0;
+  /// Why the pipeline cannot run now (e.g. its models are not installed), or nothing.
+  virtual std::optional<std::string> unavailable_reason() const = 0;
+  /// Analyses one image. May throw; the engine treats an exception as a failure with its message.
+  virtual Finding run(const JobInput& input) = 0;
+};
+
+} // namespace osteon::pipelines

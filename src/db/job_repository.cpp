@@ -1,0 +1,106 @@
+#include "osteon/db/job_repository.hpp"
+
+namespace osteon::db {
+
+int JobRepository::requeue_interrupted() {
+  db_.exec("UPDATE jobs SET state = 'queued', reason = 'interrupted by a restart; resumed' WHERE state = 'running'");
+  return db_.changes();
+}
+
+std::optional<JobRow> JobRepository::claim(const std::string& pipeline, const std::string& now) {
+  auto st = db_.prepare(
+      "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, reason = ''"
+      " WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND pipeline = ?2"
+      "             AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id LIMIT 1)"
+      " RETURNING id, sop_instance_uid, pipeline, profile, state, attempts");
+  st.bind(1, now).bind(2, pipeline);
+  if (!st.step()) return std::nullopt;
+  JobRow j;
+  j.id = st.column_int64(0);
+  j.sop_instance_uid = st.column_text(1);
+  j.pipeline = st.column_text(2);
+  j.profile = st.column_text(3);
+  j.state = st.column_text(4);
+  j.attempts = st.column_int64(5);
+  st.run();
+  auto path = db_.prepare("SELECT path FROM instances WHERE sop_instance_uid = ?");
+  path.bind(1, j.sop_instance_uid);
+  if (path.step()) j.path = path.column_text(0);
+  return j;
+}
+
+void JobRepository::finish(std::int64_t job_id, const FindingRow& f, const std::string& now) {
+  Transaction tx(db_);
+  db_.prepare("UPDATE jobs SET state = ?, reason = ?, finished_at = ?, timings = ?, next_attempt_at = NULL"
+              " WHERE id = ? AND state = 'running'")
+      .bind_all(f.outcome, f.outcome == "done" ? std::string() : f.summary, now, f.timings_json, job_id)
+      .run();
+  if (db_.changes() == 1) {
+    db_.prepare(
+           "INSERT INTO findings(job_id, sop_instance_uid, pipeline, profile, outcome, summary, data, model_name,"
+           " model_version, model_sha256, timings, created_at)"
+           " SELECT id, sop_instance_uid, pipeline, profile, ?, ?, ?, ?, ?, ?, ?, ? FROM jobs WHERE id = ?")
+        .bind_all(f.outcome, f.summary, f.data_json, f.model_name, f.model_version, f.model_sha256, f.timings_json,
+                  now, job_id)
+        .run();
+  }
+  tx.commit();
+}
+
+void JobRepository::fail(std::int64_t job_id, const std::string& reason, const std::optional<std::string>& retry_at,
+                         const std::string& timings_json, const std::string& now) {
+  db_.prepare("UPDATE jobs SET state = ?, reason = ?, next_attempt_at = ?, finished_at = ?, timings = ?"
+              " WHERE id = ? AND state = 'running'")
+      .bind_all(retry_at ? "queued" : "failed", reason, retry_at, retry_at ? std::optional<std::string>() : now,
+                timings_json, job_id)
+      .run();
+}
+
+void JobRepository::note_waiting(const std::string& pipeline, const std::string& reason) {
+  db_.prepare("UPDATE jobs SET reason = ? WHERE state = 'queued' AND pipeline = ? AND reason <> ?")
+      .bind_all(reason, pipeline, reason)
+      .run();
+}
+
+std::int64_t JobRepository::count(const std::string& state) {
+  auto st = db_.prepare("SELECT count(*) FROM jobs WHERE state = ?");
+  st.bind(1, state);
+  st.step();
+  return st.column_int64(0);
+}
+
+namespace {
+struct JobWhere {
+  std::string sql;
+  std::vector<std::string> binds;
+  explicit JobWhere(const JobFilter& f) {
+    add_condition(sql, binds, "j.state = ?", f.state);
+    add_condition(sql, binds, "j.pipeline = ?", f.pipeline);
+    add_condition(sql, binds, "i.study_uid = ?", f.study_uid);
+    add_condition(sql, binds, "j.sop_instance_uid = ?", f.sop_instance_uid);
+  }
+};
+} // namespace
+
+Table JobRepository::jobs(const JobFilter& f) {
+  const JobWhere w(f);
+  return query_table(db_,
+                     "SELECT j.id, j.sop_instance_uid, i.study_uid, j.pipeline, j.profile, j.state, j.attempts,"
+                     " j.reason, j.created_at, j.started_at, j.finished_at, j.timings"
+                     " FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid" +
+                         w.sql + " ORDER BY j.id DESC",
+                     w.binds, f.limit);
+}
+
+Table JobRepository::findings(const JobFilter& f) {
+  const JobWhere w(f);
+  return query_table(db_,
+                     "SELECT f.id, f.job_id, f.sop_instance_uid, i.study_uid, f.pipeline, f.outcome, f.summary,"
+                     " f.data, f.model_name, f.model_version, f.model_sha256, f.timings, f.created_at"
+                     " FROM findings f JOIN jobs j ON j.id = f.job_id"
+                     " JOIN instances i ON i.sop_instance_uid = f.sop_instance_uid" +
+                         w.sql + " ORDER BY f.id DESC",
+                     w.binds, f.limit);
+}
+
+} // namespace osteon::db
