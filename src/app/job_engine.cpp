@@ -5,9 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +12,7 @@
 #include "osteon/core/clock.hpp"
 #include "osteon/core/config.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/core/wakeup.hpp"
 #include "osteon/db/job_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 
@@ -48,19 +46,11 @@ struct JobEngine::Impl {
   std::map<std::string, PipelineSlot> pipelines;
   JobEngineSettings settings;
   std::unique_ptr<boost::asio::thread_pool> pool;
-  std::atomic<bool> stopping{false};
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::uint64_t generation = 0;
+  Wakeup wakeup;
 
   const routing::Profile* profile(const std::string& id) const {
     const auto it = std::find_if(profiles.begin(), profiles.end(), [&](const auto& p) { return p.id == id; });
     return it == profiles.end() ? nullptr : &*it;
-  }
-
-  void idle_wait(std::uint64_t seen) {
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, settings.poll, [&] { return stopping.load() || generation != seen; });
   }
 
   void worker(const std::string& name, pipelines::Pipeline& pipeline);
@@ -97,18 +87,11 @@ void JobEngine::start() {
   }
 }
 
-void JobEngine::notify() {
-  {
-    std::lock_guard lock(impl_->mutex);
-    ++impl_->generation;
-  }
-  impl_->wake.notify_all();
-}
+void JobEngine::notify() { impl_->wakeup.notify(); }
 
 void JobEngine::stop() {
   if (!impl_->pool) return;
-  impl_->stopping = true;
-  impl_->wake.notify_all();
+  impl_->wakeup.stop();
   impl_->pool->join();
   impl_->pool.reset();
 }
@@ -119,12 +102,8 @@ void JobEngine::Impl::worker(const std::string& name, pipelines::Pipeline& pipel
     db::JobRepository repo(database);
     std::string waiting_reason;
     std::uint64_t noted_generation = ~std::uint64_t{0};
-    while (!stopping.load()) {
-      std::uint64_t seen = 0;
-      {
-        std::lock_guard lock(mutex);
-        seen = generation;
-      }
+    while (!wakeup.stopped()) {
+      const std::uint64_t seen = wakeup.generation();
       if (const auto why = pipeline.unavailable_reason()) {
         if (*why != waiting_reason) {
           waiting_reason = *why;
@@ -134,14 +113,14 @@ void JobEngine::Impl::worker(const std::string& name, pipelines::Pipeline& pipel
           noted_generation = seen;
           repo.note_waiting(name, "waiting: " + *why);
         }
-        idle_wait(seen);
+        wakeup.wait(seen, settings.poll);
         continue;
       }
       waiting_reason.clear();
       noted_generation = ~std::uint64_t{0};
       const auto job = repo.claim(name, utc_timestamp());
       if (!job) {
-        idle_wait(seen);
+        wakeup.wait(seen, settings.poll);
         continue;
       }
       run_one(repo, *job, pipeline);

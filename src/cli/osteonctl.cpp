@@ -12,6 +12,7 @@
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/db/job_repository.hpp"
+#include "osteon/db/outbox_repository.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 #include "osteon/routing/router.hpp"
@@ -127,6 +128,15 @@ int main(int argc, char** argv) {
   osteon::db::JobFilter job_filter;
   auto* jobs = cli.add_subcommand("jobs", "Analysis jobs: pipeline, state (queued, running, done, not-analysable, failed), reason, timings");
   auto* findings = cli.add_subcommand("findings", "What finished jobs found, with model name, version and hash");
+  osteon::db::OutboxFilter outbox_filter;
+  auto* deliveries = cli.add_subcommand("deliveries", "Result deliveries: destination, state (pending, sending, delivered, failed), attempts, last error");
+  deliveries->add_option("--state", outbox_filter.state, "pending, sending, delivered or failed");
+  deliveries->add_option("--destination", outbox_filter.destination, "Destination name (or 'sender')");
+  deliveries->add_option("--study", outbox_filter.study_uid, "Study Instance UID");
+  deliveries->add_option("--limit", outbox_filter.limit, "At most this many rows (default 1000)")->check(CLI::PositiveNumber);
+  std::int64_t retry_id = 0;
+  auto* retry = cli.add_subcommand("retry", "Queue a failed delivery again (the only command that writes)");
+  retry->add_option("id", retry_id, "Delivery id (see 'deliveries')")->required();
   for (auto* sub : {jobs, findings}) {
     sub->add_option("--state", job_filter.state, "queued, running, done, not-analysable or failed");
     sub->add_option("--pipeline", job_filter.pipeline, "bone_age, nasal_fracture or implant_id");
@@ -161,6 +171,15 @@ int main(int argc, char** argv) {
       throw osteon::Error(osteon::Errc::not_found,
                           fmt::format("no database at {} (has the node run with this data directory?)", db_file));
     }
+    if (retry->parsed()) {
+      osteon::db::Database database(db_file);
+      osteon::db::require_schema(database);
+      if (!osteon::db::OutboxRepository(database).retry(retry_id)) {
+        throw osteon::Error(osteon::Errc::not_found, fmt::format("no failed delivery with id {}", retry_id));
+      }
+      std::cout << "delivery " << retry_id << " queued again; the node sends it on its next pass\n";
+      return 0;
+    }
     osteon::db::Database database(db_file, osteon::db::Database::Mode::read_only);
     osteon::db::require_schema(database);
     osteon::db::InstanceRepository repo(database);
@@ -171,6 +190,7 @@ int main(int argc, char** argv) {
     else if (associations->parsed()) table = repo.associations(filter);
     else if (jobs->parsed()) table = osteon::db::JobRepository(database).jobs(job_filter);
     else if (findings->parsed()) table = osteon::db::JobRepository(database).findings(job_filter);
+    else if (deliveries->parsed()) table = osteon::db::OutboxRepository(database).list(outbox_filter);
     else table = repo.stats();
     if (json) print_json(table, stats->parsed());
     else print_table(table);

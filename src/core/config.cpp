@@ -47,6 +47,16 @@ void read(const toml::value& table, const char* key, T& out) {
   }
 }
 
+std::vector<toml::value> tables(const toml::value& parent, const char* key) {
+  if (!parent.contains(key)) return {};
+  const auto& list = parent.at(key);
+  if (!list.is_array()) fail(list, fmt::format("'{}' must be an array of tables", key));
+  for (const auto& item : list.as_array()) {
+    if (!item.is_table()) fail(item, fmt::format("each entry of '{}' must be a table", key));
+  }
+  return std::vector<toml::value>(list.as_array().begin(), list.as_array().end());
+}
+
 const toml::value* section(const toml::value& root, const char* name) {
   if (!root.contains(name)) return nullptr;
   const auto& v = root.at(name);
@@ -66,7 +76,7 @@ Config parse_config(const std::string& text, const std::string& name) {
   }
   Config c;
   c.source = name;
-  reject_unknown(root, {"node", "security", "storage", "routing", "log"}, "top level");
+  reject_unknown(root, {"node", "security", "storage", "routing", "delivery", "log"}, "top level");
   if (const auto* t = section(root, "node")) {
     reject_unknown(*t,
                    {"ae_title", "port", "data_dir", "max_associations", "max_pdu",
@@ -107,6 +117,40 @@ Config parse_config(const std::string& text, const std::string& name) {
   if (const auto* t = section(root, "routing")) {
     reject_unknown(*t, {"profiles_dir"}, "routing");
     read(*t, "profiles_dir", c.routing.profiles_dir);
+  }
+  if (const auto* t = section(root, "delivery")) {
+    reject_unknown(*t, {"calling_ae", "max_attempts", "retry_base_s", "retry_cap_s", "workers", "destinations", "known_peers"},
+                   "delivery");
+    read(*t, "calling_ae", c.delivery.calling_ae);
+    read(*t, "max_attempts", c.delivery.max_attempts);
+    read(*t, "retry_base_s", c.delivery.retry_base_s);
+    read(*t, "retry_cap_s", c.delivery.retry_cap_s);
+    read(*t, "workers", c.delivery.workers);
+    for (const auto& item : tables(*t, "destinations")) {
+      reject_unknown(item, {"name", "ae_title", "host", "port", "tls"}, "delivery.destinations");
+      Destination d;
+      read(item, "name", d.name);
+      read(item, "ae_title", d.ae_title);
+      read(item, "host", d.host);
+      read(item, "port", d.port);
+      bool tls = false;
+      read(item, "tls", tls);
+      if (tls) fail(item, "TLS delivery is not supported yet; use a TLS tunnel or an unencrypted network segment");
+      if (d.name.empty() || d.ae_title.empty() || d.host.empty()) fail(item, "a destination needs name, ae_title and host");
+      if (d.name == "sender") fail(item, "'sender' is reserved for back-to-the-sender delivery");
+      c.delivery.destinations.push_back(d);
+    }
+    for (const auto& item : tables(*t, "known_peers")) {
+      reject_unknown(item, {"calling_ae", "ae_title", "host", "port"}, "delivery.known_peers");
+      KnownPeer k;
+      read(item, "calling_ae", k.calling_ae);
+      read(item, "ae_title", k.ae_title);
+      read(item, "host", k.host);
+      read(item, "port", k.port);
+      if (k.calling_ae.empty() || k.host.empty()) fail(item, "a known peer needs calling_ae and host");
+      if (k.ae_title.empty()) k.ae_title = k.calling_ae;
+      c.delivery.known_peers.push_back(k);
+    }
   }
   if (const auto* t = section(root, "log")) {
     reject_unknown(*t, {"level"}, "log");
@@ -154,6 +198,13 @@ void validate(const Config& c) {
   if (c.storage.max_in_flight < 1) bad("storage.max_in_flight must be at least 1");
   for (const auto& caller : c.security.allowed_callers) {
     if (caller.ae_title.size() > 16) bad("security.allowed_callers: ae_title longer than 16");
+  }
+  if (c.delivery.max_attempts < 1) bad("delivery.max_attempts must be at least 1");
+  if (c.delivery.retry_base_s < 1 || c.delivery.retry_cap_s < c.delivery.retry_base_s)
+    bad("delivery.retry_base_s must be at least 1 and retry_cap_s at least retry_base_s");
+  if (c.delivery.workers < 1 || c.delivery.workers > 64) bad("delivery.workers must be 1 to 64");
+  for (const auto& d : c.delivery.destinations) {
+    if (d.port < 1 || d.port > 65535) bad(fmt::format("delivery destination '{}': port must be 1 to 65535", d.name));
   }
   static const std::set<std::string> levels{"debug", "info", "warn", "error"};
   if (!levels.contains(c.log.level)) bad("log.level must be debug, info, warn or error");

@@ -39,6 +39,31 @@ struct RoutingConfig {
   std::filesystem::path profiles_dir;  // empty: the profiles built into the binary (dicom_profiles/)
 };
 
+struct Destination {
+  std::string name;  // referred to by routing profiles ("sender" is reserved)
+  std::string ae_title;
+  std::string host;
+  int port = 104;
+};
+
+/// Where a sender listens, for "back to the sender" delivery (keyed by its calling AE title).
+struct KnownPeer {
+  std::string calling_ae;
+  std::string ae_title;
+  std::string host;
+  int port = 104;
+};
+
+struct DeliveryConfig {
+  std::string calling_ae;  // empty: node.ae_title
+  int max_attempts = 8;
+  int retry_base_s = 5;    // first retry delay, doubled per attempt
+  int retry_cap_s = 600;
+  int workers = 2;
+  std::vector<Destination> destinations;
+  std::vector<KnownPeer> known_peers;
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -48,6 +73,7 @@ struct Config {
   SecurityConfig security;
   StorageConfig storage;
   RoutingConfig routing;
+  DeliveryConfig delivery;
   LogConfig log;
   std::string source = "<embedded osteon.toml>";  // where it came from, for messages
 };

@@ -1,0 +1,62 @@
+#pragma once
+// The durable outbox: one row per (result object, destination), claimed atomically by workers.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "osteon/db/database.hpp"
+#include "osteon/db/table.hpp"
+
+namespace osteon::db {
+
+struct OutboxItem {
+  std::string sop_instance_uid;
+  std::string sop_class_uid;
+  std::string study_uid;
+  std::string path;         // relative to the data directory
+  std::string destination;  // configured name ("sender" resolved to the peer)
+  std::string ae_title;
+  std::string host;
+  int port = 0;
+  std::string sr_fallbacks;  // comma-separated SR classes to try when the first is refused
+};
+
+struct OutboxRow {
+  std::int64_t id = 0;
+  OutboxItem item;
+  std::int64_t attempts = 0;
+};
+
+struct OutboxFilter {
+  std::optional<std::string> state;
+  std::optional<std::string> destination;
+  std::optional<std::string> study_uid;
+  int limit = 1000;
+};
+
+class OutboxRepository {
+ public:
+  explicit OutboxRepository(Database& db) : db_(db) {}
+
+  /// Adds a pending row; false (nothing changes) when this object is already queued for this
+  /// destination: a result is never sent twice to the same place.
+  bool enqueue(const OutboxItem& item, const std::string& now);
+  /// Records an object that cannot be queued (e.g. the sender is not a known peer) as failed.
+  void enqueue_failed(const OutboxItem& item, const std::string& reason, const std::string& now);
+  /// Rows left 'sending' by a stopped process go back to 'pending'.
+  int requeue_interrupted();
+  /// Atomically takes the oldest due pending row: state sending, attempts + 1.
+  std::optional<OutboxRow> claim(const std::string& now);
+  void delivered(std::int64_t id, const std::string& sent_as, const std::string& note, const std::string& now);
+  void retry_later(std::int64_t id, const std::string& error, const std::string& at);
+  void failed(std::int64_t id, const std::string& error, const std::string& now);
+  /// An admin's retry of a failed row: pending again, attempts reset. False if not failed.
+  bool retry(std::int64_t id);
+  std::int64_t count(const std::string& state);
+  Table list(const OutboxFilter& filter);
+
+ private:
+  Database& db_;
+};
+
+} // namespace osteon::db

@@ -1,0 +1,96 @@
+#include "osteon/db/outbox_repository.hpp"
+
+namespace osteon::db {
+
+bool OutboxRepository::enqueue(const OutboxItem& i, const std::string& now) {
+  db_.prepare(
+         "INSERT INTO outbox(sop_instance_uid, sop_class_uid, study_uid, path, destination, ae_title, host, port,"
+         " sr_fallbacks, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)"
+         " ON CONFLICT(sop_instance_uid, destination) DO NOTHING")
+      .bind_all(i.sop_instance_uid, i.sop_class_uid, i.study_uid, i.path, i.destination, i.ae_title, i.host, i.port,
+                i.sr_fallbacks, now)
+      .run();
+  return db_.changes() == 1;
+}
+
+void OutboxRepository::enqueue_failed(const OutboxItem& i, const std::string& reason, const std::string& now) {
+  db_.prepare(
+         "INSERT INTO outbox(sop_instance_uid, sop_class_uid, study_uid, path, destination, ae_title, host, port,"
+         " sr_fallbacks, created_at, state, last_error) VALUES (?,?,?,?,?,?,?,?,?,?,'failed',?)"
+         " ON CONFLICT(sop_instance_uid, destination) DO NOTHING")
+      .bind_all(i.sop_instance_uid, i.sop_class_uid, i.study_uid, i.path, i.destination, i.ae_title, i.host, i.port,
+                i.sr_fallbacks, now, reason)
+      .run();
+}
+
+int OutboxRepository::requeue_interrupted() {
+  db_.exec("UPDATE outbox SET state = 'pending' WHERE state = 'sending'");
+  return db_.changes();
+}
+
+std::optional<OutboxRow> OutboxRepository::claim(const std::string& now) {
+  auto st = db_.prepare(
+      "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
+      " WHERE id = (SELECT id FROM outbox WHERE state = 'pending'"
+      "             AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id LIMIT 1)"
+      " RETURNING id, sop_instance_uid, sop_class_uid, study_uid, path, destination, ae_title, host, port,"
+      " sr_fallbacks, attempts");
+  st.bind(1, now);
+  if (!st.step()) return std::nullopt;
+  OutboxRow r;
+  r.id = st.column_int64(0);
+  r.item = {st.column_text(1), st.column_text(2), st.column_text(3), st.column_text(4), st.column_text(5),
+            st.column_text(6), st.column_text(7), static_cast<int>(st.column_int64(8)), st.column_text(9)};
+  r.attempts = st.column_int64(10);
+  st.run();
+  return r;
+}
+
+void OutboxRepository::delivered(std::int64_t id, const std::string& sent_as, const std::string& note,
+                                 const std::string& now) {
+  db_.prepare("UPDATE outbox SET state = 'delivered', sent_as = ?, last_error = ?, delivered_at = ?,"
+              " next_attempt_at = NULL WHERE id = ?")
+      .bind_all(sent_as, note, now, id)
+      .run();
+}
+
+void OutboxRepository::retry_later(std::int64_t id, const std::string& error, const std::string& at) {
+  db_.prepare("UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?")
+      .bind_all(error, at, id)
+      .run();
+}
+
+void OutboxRepository::failed(std::int64_t id, const std::string& error, const std::string& now) {
+  db_.prepare("UPDATE outbox SET state = 'failed', last_error = ?, delivered_at = NULL, next_attempt_at = ? WHERE id = ?")
+      .bind_all(error, now, id)
+      .run();
+}
+
+bool OutboxRepository::retry(std::int64_t id) {
+  db_.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL WHERE id = ? AND state = 'failed'")
+      .bind_all(id)
+      .run();
+  return db_.changes() == 1;
+}
+
+std::int64_t OutboxRepository::count(const std::string& state) {
+  auto st = db_.prepare("SELECT count(*) FROM outbox WHERE state = ?");
+  st.bind(1, state);
+  st.step();
+  return st.column_int64(0);
+}
+
+Table OutboxRepository::list(const OutboxFilter& f) {
+  std::string where;
+  std::vector<std::string> binds;
+  add_condition(where, binds, "state = ?", f.state);
+  add_condition(where, binds, "destination = ?", f.destination);
+  add_condition(where, binds, "study_uid = ?", f.study_uid);
+  return query_table(db_,
+                     "SELECT id, sop_instance_uid, sop_class_uid, destination, ae_title, host, port, state, attempts,"
+                     " next_attempt_at, last_error, sent_as, created_at, delivered_at FROM outbox" +
+                         where + " ORDER BY id DESC",
+                     binds, f.limit);
+}
+
+} // namespace osteon::db
