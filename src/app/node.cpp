@@ -14,6 +14,7 @@
 
 #include "osteon/app/ingest.hpp"
 #include "osteon/app/job_engine.hpp"
+#include "osteon/delivery/delivery_engine.hpp"
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
@@ -127,6 +128,8 @@ int run_node(const Config& config) {
 
       const auto profiles = load_routing(config);
       const routing::Router router(profiles);
+      delivery::DeliveryEngine delivery(config.node.data_dir, config.delivery, config.node.ae_title);
+      delivery.start();
       JobEngine engine(config.node.data_dir, profiles, make_pipelines());
       engine.start();
 
@@ -146,6 +149,7 @@ int run_node(const Config& config) {
       io.run();
       scp.wait();
       engine.stop();
+      delivery.stop();
     }
     mark_clean(config);
     log::info("node.stopped", {{"clean", true}});
