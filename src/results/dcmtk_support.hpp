@@ -1,0 +1,65 @@
+#pragma once
+// DCMTK helpers shared by the SR and SC writers. Internal: only .cpp files of src/results
+// include this header.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/ofstd/ofcond.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "osteon/results/result_context.hpp"
+
+namespace osteon::results::detail {
+
+/// Throws osteon::Error(internal) "results: <what>: <condition text>" when `cond` is bad.
+void check(const OFCondition& cond, std::string_view what);
+
+/// A string attribute's value (all values, backslash separated), or "" when absent.
+std::string get_string(DcmItem& item, const DcmTagKey& tag);
+
+/// The analysed image, loaded and converted to UTF-8 when it declares another character set.
+struct SourceImage {
+  std::unique_ptr<DcmFileFormat> file;
+  DcmDataset* dataset = nullptr;
+  std::string sop_class_uid;
+  std::string sop_instance_uid;
+  std::string study_uid;
+  std::string series_uid;
+  unsigned rows = 0;
+  unsigned cols = 0;
+};
+
+/// Throws osteon::Error: not_found, dicom_unparseable, dicom_missing_uid.
+SourceImage load_source(const std::filesystem::path& file);
+
+/// Copies the Patient, Patient Study and General Study attributes verbatim from the source
+/// (replacing what the destination has). With `type2_empty`, type 2 attributes absent from
+/// the source are inserted empty.
+void copy_patient_and_study(DcmItem& source, DcmItem& destination, bool type2_empty);
+
+/// Sets Specific Character Set to ISO_IR 192 when any string value is not plain ASCII, and
+/// removes it otherwise (the default repertoire then applies).
+void settle_character_set(DcmItem& dataset);
+
+/// Saves with a Part 10 meta header, Explicit VR Little Endian, through a temporary file
+/// beside `out` that is renamed into place. Throws osteon::Error(io_error).
+void save_file(DcmFileFormat& file, const std::filesystem::path& out);
+
+/// Checks the parts of the context every writer needs (throws invalid_argument).
+void validate_context(const ResultContext& ctx);
+
+/// A new UID from ctx.new_uid (or make_uid()); throws internal when it is not a valid UID.
+std::string new_uid(const ResultContext& ctx);
+
+/// `spec` with the defaults for `kind` filled in; throws invalid_argument for bad values.
+SeriesSpec resolve_series(const SeriesSpec& spec, const SeriesSpec& defaults);
+
+/// Today's date (YYYYMMDD) and time (HHMMSS) in local time, as DICOM DA and TM.
+std::string dicom_date_now();
+std::string dicom_time_now();
+
+} // namespace osteon::results::detail

@@ -1,0 +1,51 @@
+#include "osteon/results/uid.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+
+namespace osteon::results {
+namespace {
+
+__extension__ using u128 = unsigned __int128;
+
+u128 random_uuid_v4() {
+  thread_local std::random_device device;
+  u128 value = 0;
+  for (int i = 0; i < 4; ++i) value = (value << 32) | static_cast<u128>(device());
+  // Version 4 (bits 76..79 = 0100) and RFC 4122 variant (bits 62..63 = 10).
+  value &= ~(static_cast<u128>(0xF) << 76);
+  value |= static_cast<u128>(0x4) << 76;
+  value &= ~(static_cast<u128>(0x3) << 62);
+  value |= static_cast<u128>(0x2) << 62;
+  return value;
+}
+
+} // namespace
+
+std::string make_uid() {
+  u128 value = random_uuid_v4();
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(value % 10)));
+    value /= 10;
+  } while (value != 0);
+  std::reverse(digits.begin(), digits.end());
+  return "2.25." + digits;
+}
+
+bool is_valid_uid(std::string_view uid) {
+  if (uid.empty() || uid.size() > 64) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = uid.find('.', start);
+    const std::string_view part = uid.substr(start, dot == std::string_view::npos ? uid.npos : dot - start);
+    if (part.empty()) return false;
+    if (!std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+    if (part.size() > 1 && part.front() == '0') return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+} // namespace osteon::results
