@@ -121,6 +121,7 @@ dimse::StoreOutcome Ingest::complete_store(const dimse::AssociationInfo& info, c
 }
 
 dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store) {
+  spool_.start_writeback(store.temp_file);  // the disk writes while we parse and hash
   const InstanceAttributes attrs = dicom::read_attributes(store.temp_file);
   if (attrs.sop_class_uid != store.sop_class_uid) {
     return {status_mismatch, "SOP Class UID in data set differs from the command", 0};

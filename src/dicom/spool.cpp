@@ -77,6 +77,14 @@ void Spool::ensure_dir(const fs::path& dir) {
   if (fsync_ && dir.has_parent_path()) fsync_path(dir.parent_path().empty() ? "." : dir.parent_path(), true);
 }
 
+void Spool::start_writeback(const fs::path& temp) const {
+  if (!fsync_) return;
+  const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;  // commit() reports the problem
+  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  ::close(fd);
+}
+
 void Spool::commit(const fs::path& temp, const std::string& relative) {
   const fs::path target = data_dir_ / relative;
   if (fsync_) fsync_path(temp, false);

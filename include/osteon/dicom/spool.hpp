@@ -28,6 +28,9 @@ class Spool {
   /// Final path of an instance, relative to the data directory. UIDs that are not plain
   /// digits and dots are replaced by a hash so that no name can leave the spool.
   static std::string relative_path(const InstanceAttributes& attributes);
+  /// Starts writing a received file to disk without waiting, so that the disk works while the
+  /// file is parsed and hashed; commit() then waits for it.
+  void start_writeback(const std::filesystem::path& temp) const;
   /// fsync the file, create directories (fsync'd), rename into place, fsync the directory.
   void commit(const std::filesystem::path& temp, const std::string& relative);
   /// Removes leftovers in the temporary directory (after a crash); returns how many.
