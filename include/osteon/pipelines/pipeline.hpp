@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "osteon/core/instance_attributes.hpp"
+#include "osteon/results/findings.hpp"
+#include "osteon/results/sc_writer.hpp"
 #include "osteon/routing/profile.hpp"
 
 namespace osteon::pipelines {
@@ -31,6 +33,11 @@ struct Finding {
   std::string model_version;
   std::string model_sha256;
   std::vector<StageTiming> timings;
+  // For the result objects (done and not_analysable): the typed findings the SR is written from,
+  // and, when the pipeline rendered one, the Secondary Capture (source windowed to 8 bits, its
+  // overlay and the burned-in text including "not for primary diagnosis").
+  std::optional<results::Findings> result;
+  std::optional<results::ScContent> illustration;
 };
 
 struct JobInput {
