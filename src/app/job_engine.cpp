@@ -45,6 +45,7 @@ struct JobEngine::Impl {
   std::vector<routing::Profile> profiles;
   std::map<std::string, PipelineSlot> pipelines;
   JobEngineSettings settings;
+  PublishFn publish;
   std::unique_ptr<boost::asio::thread_pool> pool;
   Wakeup wakeup;
 
@@ -54,12 +55,13 @@ struct JobEngine::Impl {
   }
 
   void worker(const std::string& name, pipelines::Pipeline& pipeline);
-  void run_one(db::JobRepository& repo, const db::JobRow& job, pipelines::Pipeline& pipeline);
+  void run_one(db::Database& database, db::JobRepository& repo, const db::JobRow& job, pipelines::Pipeline& pipeline);
 };
 
 JobEngine::JobEngine(fs::path data_dir, std::vector<routing::Profile> profiles,
-                     std::map<std::string, PipelineSlot> pipelines, JobEngineSettings settings)
+                     std::map<std::string, PipelineSlot> pipelines, JobEngineSettings settings, PublishFn publish)
     : impl_(std::make_unique<Impl>()) {
+  impl_->publish = std::move(publish);
   impl_->data_dir = std::move(data_dir);
   impl_->profiles = std::move(profiles);
   impl_->pipelines = std::move(pipelines);
@@ -123,18 +125,19 @@ void JobEngine::Impl::worker(const std::string& name, pipelines::Pipeline& pipel
         wakeup.wait(seen, settings.poll);
         continue;
       }
-      run_one(repo, *job, pipeline);
+      run_one(database, repo, *job, pipeline);
     }
   } catch (const std::exception& e) {
     log::error("jobs.worker_failed", {{"pipeline", name}, {"error", e.what()}});
   }
 }
 
-void JobEngine::Impl::run_one(db::JobRepository& repo, const db::JobRow& job, pipelines::Pipeline& pipeline) {
+void JobEngine::Impl::run_one(db::Database& database, db::JobRepository& repo, const db::JobRow& job,
+                              pipelines::Pipeline& pipeline) {
   const auto start = std::chrono::steady_clock::now();
   pipelines::Finding finding;
+  pipelines::JobInput input;
   try {
-    pipelines::JobInput input;
     input.job_id = job.id;
     input.file = data_dir / job.path;
     input.attributes = dicom::read_attributes(input.file);
@@ -148,6 +151,17 @@ void JobEngine::Impl::run_one(db::JobRepository& repo, const db::JobRow& job, pi
   } catch (const std::exception& e) {
     finding.outcome = pipelines::Outcome::retry;
     finding.summary = e.what();
+  }
+  const bool finished = finding.outcome == pipelines::Outcome::done || finding.outcome == pipelines::Outcome::not_analysable;
+  if (finished && publish) {
+    const auto publish_start = std::chrono::steady_clock::now();
+    try {
+      publish(database, job.id, job.pipeline, input, job.calling_ae, finding);
+      finding.timings.push_back({"results", elapsed_ms(publish_start)});
+    } catch (const std::exception& e) {
+      finding.outcome = pipelines::Outcome::retry;
+      finding.summary = fmt::format("cannot write the result objects: {}", e.what());
+    }
   }
   finding.timings.push_back({"total", elapsed_ms(start)});
   const std::string now = utc_timestamp();

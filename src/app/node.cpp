@@ -14,6 +14,7 @@
 
 #include "osteon/app/ingest.hpp"
 #include "osteon/app/job_engine.hpp"
+#include "osteon/app/result_publisher.hpp"
 #include "osteon/delivery/delivery_engine.hpp"
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
@@ -133,7 +134,14 @@ int run_node(const Config& config) {
       const routing::Router router(profiles);
       delivery::DeliveryEngine delivery(config.node.data_dir, config.delivery, config.node.ae_title);
       delivery.start();
-      JobEngine engine(config.node.data_dir, profiles, make_pipelines());
+      ResultPublisher publisher(config, spool, delivery);
+      log::info("node.device", {{"device_observer_uid", publisher.device_uid()}});
+      auto publish = [&publisher, &profiles](db::Database& db, std::int64_t job_id, const std::string& pipeline,
+                                             const pipelines::JobInput& input, const std::string& sender,
+                                             const pipelines::Finding& finding) {
+        publisher.publish(db, {job_id, pipeline, input.profile, input.file, input.attributes, sender}, finding);
+      };
+      JobEngine engine(config.node.data_dir, profiles, make_pipelines(), {}, publish);
       engine.start();
 
       Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });

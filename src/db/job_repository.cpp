@@ -23,9 +23,12 @@ std::optional<JobRow> JobRepository::claim(const std::string& pipeline, const st
   j.state = st.column_text(4);
   j.attempts = st.column_int64(5);
   st.run();
-  auto path = db_.prepare("SELECT path FROM instances WHERE sop_instance_uid = ?");
+  auto path = db_.prepare("SELECT path, calling_ae FROM instances WHERE sop_instance_uid = ?");
   path.bind(1, j.sop_instance_uid);
-  if (path.step()) j.path = path.column_text(0);
+  if (path.step()) {
+    j.path = path.column_text(0);
+    j.calling_ae = path.column_text(1);
+  }
   return j;
 }
 

@@ -4,11 +4,13 @@
 // committed in the same transaction that marks it done, so a job completes exactly once.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "osteon/db/database.hpp"
 #include "osteon/pipelines/pipeline.hpp"
 #include "osteon/routing/profile.hpp"
 
@@ -21,6 +23,12 @@ struct JobEngineSettings {
   std::chrono::milliseconds poll{500};          // how often idle workers look for due jobs
 };
 
+/// Called with a done or not-analysable finding before the job is marked finished (the result
+/// objects); an exception makes the job retry.
+using PublishFn = std::function<void(db::Database& database, std::int64_t job_id, const std::string& pipeline,
+                                     const pipelines::JobInput& input, const std::string& sender_calling_ae,
+                                     const pipelines::Finding& finding)>;
+
 struct PipelineSlot {
   std::shared_ptr<pipelines::Pipeline> pipeline;
   int concurrency = 1;
@@ -29,7 +37,7 @@ struct PipelineSlot {
 class JobEngine {
  public:
   JobEngine(std::filesystem::path data_dir, std::vector<routing::Profile> profiles,
-            std::map<std::string, PipelineSlot> pipelines, JobEngineSettings settings = {});
+            std::map<std::string, PipelineSlot> pipelines, JobEngineSettings settings = {}, PublishFn publish = {});
   ~JobEngine();
   JobEngine(const JobEngine&) = delete;
   JobEngine& operator=(const JobEngine&) = delete;

@@ -18,7 +18,8 @@ struct JobRow {
   std::string state;
   std::int64_t attempts = 0;
   std::string reason;
-  std::string path;  // the instance's file, relative to the data directory
+  std::string path;        // the instance's file, relative to the data directory
+  std::string calling_ae;  // who sent the instance
 };
 
 struct FindingRow {

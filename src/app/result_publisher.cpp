@@ -1,0 +1,111 @@
+#include "osteon/app/result_publisher.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "osteon/core/clock.hpp"
+#include "osteon/core/error.hpp"
+#include "osteon/core/log.hpp"
+#include "osteon/core/sha256.hpp"
+#include "osteon/db/instance_repository.hpp"
+#include "osteon/dicom/attributes_reader.hpp"
+#include "osteon/results/sc_writer.hpp"
+#include "osteon/results/sr_writer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace osteon::app {
+
+namespace {
+__extension__ typedef unsigned __int128 u128;
+} // namespace
+
+std::string derived_uid(std::string_view seed) {
+  const std::string hex = sha256_hex(seed).substr(0, 32);
+  u128 v = 0;
+  for (char c : hex) v = (v << 4) | static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
+  // Mark it as a version-4/variant-1 UUID value, as PS3.5 B.2 expects of 2.25 UIDs.
+  v &= ~(static_cast<u128>(0xF) << 76);
+  v |= static_cast<u128>(0x4) << 76;
+  v &= ~(static_cast<u128>(0x3) << 62);
+  v |= static_cast<u128>(0x2) << 62;
+  std::string digits;
+  do {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v != 0);
+  std::reverse(digits.begin(), digits.end());
+  return "2.25." + digits;
+}
+
+ResultPublisher::ResultPublisher(const Config& config, dicom::Spool& spool, delivery::DeliveryEngine& delivery)
+    : config_(config), spool_(spool), delivery_(delivery) {
+  std::error_code ec;
+  const auto dir = fs::weakly_canonical(config.node.data_dir, ec);
+  device_uid_ = derived_uid(fmt::format("osteon-device|{}|{}", config.node.ae_title, dir.string()));
+}
+
+void ResultPublisher::publish(db::Database& database, const PublishRequest& req, const pipelines::Finding& finding) {
+  if (!finding.result) return;  // nothing to report (a pipeline that produced no typed result)
+  results::ResultContext ctx;
+  ctx.source_file = req.source_file;
+  ctx.device.uid = device_uid_;
+  ctx.device.name = config_.node.ae_title;
+  ctx.device.serial_number = device_uid_.substr(device_uid_.size() - 12);
+  ctx.algorithm.name = finding.model_name.empty() ? req.pipeline : finding.model_name;
+  ctx.algorithm.version = finding.model_version.empty() ? "0" : finding.model_version;
+  if (!finding.model_sha256.empty()) ctx.algorithm.parameters.push_back("model sha256 " + finding.model_sha256);
+  if (req.profile) {
+    if (auto cls = results::parse_sr_class(req.profile->sr_class)) ctx.sr_class = *cls;
+  }
+  // Stable UIDs: the n-th UID asked for by the writers for this (source, pipeline).
+  auto counter = std::make_shared<int>(0);
+  const std::string seed = fmt::format("{}|{}", req.source.sop_instance_uid, req.pipeline);
+  ctx.new_uid = [seed, counter] { return derived_uid(fmt::format("{}|{}", seed, (*counter)++)); };
+  ctx.sr_series.series_uid = derived_uid(fmt::format("{}|{}|sr-series", req.source.study_uid, req.pipeline));
+  ctx.sc_series.series_uid = derived_uid(fmt::format("{}|{}|sc-series", req.source.study_uid, req.pipeline));
+  const auto kind = results::kind_of(*finding.result);
+
+  std::vector<fs::path> written;
+  std::optional<results::ObjectReference> sc;
+  if (finding.illustration) {
+    const auto tmp = spool_.new_temp_path();
+    sc = results::write_sc(ctx, kind, *finding.illustration, tmp);
+    written.push_back(tmp);
+  }
+  const auto sr_tmp = spool_.new_temp_path();
+  const auto sr = results::write_sr(ctx, *finding.result, sr_tmp, sc);
+  written.push_back(sr_tmp);
+
+  db::InstanceRepository repo(database);
+  std::vector<delivery::ResultObject> objects;
+  for (const auto& tmp : written) {
+    InstanceAttributes a = dicom::read_attributes(tmp);
+    db::StoredInstance row;
+    row.attributes = a;
+    row.routing = fmt::format("result of job {} ({})", req.job_id, req.pipeline);
+    row.size_bytes = static_cast<std::int64_t>(fs::file_size(tmp));
+    row.sha256 = sha256_file(tmp);
+    row.calling_ae = config_.node.ae_title;
+    row.received_at = utc_timestamp();
+    row.path = dicom::Spool::relative_path(a);
+    if (repo.contains(a.sop_instance_uid)) {
+      fs::remove(tmp);  // a re-run of the same job: the object is already stored
+    } else {
+      spool_.commit(tmp, row.path);
+      repo.insert(row);
+    }
+    objects.push_back({a.sop_instance_uid, a.sop_class_uid, a.study_uid, row.path});
+  }
+  std::vector<std::string> destinations = req.profile ? req.profile->destinations : std::vector<std::string>{};
+  if (!destinations.empty()) {
+    const std::string preferred = req.profile ? req.profile->sr_class : "comprehensive3d";
+    delivery_.enqueue(database, objects, destinations, req.sender_calling_ae, delivery::sr_class_order(preferred));
+  }
+  log::info("results.published", {{"job", req.job_id}, {"pipeline", req.pipeline}, {"sr", sr.sop_instance_uid},
+                                  {"sc", sc ? sc->sop_instance_uid : std::string("none")},
+                                  {"destinations", static_cast<std::int64_t>(destinations.size())}});
+}
+
+} // namespace osteon::app
