@@ -97,6 +97,10 @@ void Ingest::store_interrupted(const dimse::AssociationInfo& /*info*/, const fs:
   --in_flight_;
 }
 
+void Ingest::store_progress(const dimse::AssociationInfo& /*info*/, const fs::path& temp_file) {
+  spool_.start_writeback(temp_file);  // the disk writes while the rest arrives
+}
+
 dimse::StoreOutcome Ingest::complete_store(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store) {
   const auto start = std::chrono::steady_clock::now();
   dimse::StoreOutcome outcome;

@@ -45,11 +45,21 @@ struct StoreCallbackContext {
   StoreOutcome outcome;
   bool completed = false;
   DcmDataset* status_detail = nullptr;
+  long progress_reported = 0;
 };
+
+constexpr long progress_step = 4L << 20;  // report every 4 MiB received
 
 void store_callback(void* data, T_DIMSE_StoreProgress* progress, T_DIMSE_C_StoreRQ* /*req*/,
                     char* /*file*/, DcmDataset** /*dataset*/, T_DIMSE_C_StoreRSP* rsp, DcmDataset** status_detail) {
   auto* ctx = static_cast<StoreCallbackContext*>(data);
+  if (progress->state == DIMSE_StoreProgressing) {
+    if (progress->progressBytes - ctx->progress_reported >= progress_step) {
+      ctx->progress_reported = progress->progressBytes;
+      ctx->handler->store_progress(*ctx->info, ctx->store.temp_file);
+    }
+    return;
+  }
   if (progress->state != DIMSE_StoreEnd) return;
   if (rsp->DimseStatus != STATUS_Success) {
     // DCMTK could not write the file (out of resources); keep its status.

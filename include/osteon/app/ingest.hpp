@@ -29,6 +29,7 @@ class Ingest : public dimse::ScpHandler {
                          std::string_view result) override;
   dimse::StoreAdmission admit_store(const dimse::AssociationInfo& info, std::string_view sop_class_uid,
                                     std::string_view sop_instance_uid) override;
+  void store_progress(const dimse::AssociationInfo& info, const std::filesystem::path& temp_file) override;
   dimse::StoreOutcome complete_store(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store) override;
   void store_interrupted(const dimse::AssociationInfo& info, const std::filesystem::path& temp_file) override;
 

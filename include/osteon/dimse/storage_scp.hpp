@@ -58,6 +58,11 @@ class ScpHandler {
                                  std::string_view result) = 0;
   virtual StoreAdmission admit_store(const AssociationInfo& info, std::string_view sop_class_uid,
                                      std::string_view sop_instance_uid) = 0;
+  /// Called every few megabytes while a data set arrives (e.g. to start writing it to disk).
+  virtual void store_progress(const AssociationInfo& info, const std::filesystem::path& temp_file) {
+    (void)info;
+    (void)temp_file;
+  }
   /// The data set is on disk; persist it (or not) and say what to answer.
   virtual StoreOutcome complete_store(const AssociationInfo& info, const ReceivedStore& store) = 0;
   /// Receiving failed (peer aborted, timeout); clean up the temporary file.
