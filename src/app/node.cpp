@@ -16,6 +16,10 @@
 #include "osteon/app/job_engine.hpp"
 #include "osteon/app/result_publisher.hpp"
 #include "osteon/delivery/delivery_engine.hpp"
+#include "osteon/inference/registry.hpp"
+#include "osteon/inference/scheduler.hpp"
+#include "osteon/inference/torch_backend.hpp"
+#include "osteon/pipelines/factory.hpp"
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
@@ -72,26 +76,32 @@ void recover(const Config& config, db::Database& database, dicom::Spool& spool) 
   fs::remove(marker, ec);
 }
 
-// Pipelines this build does not provide yet: their jobs wait, visibly, instead of vanishing.
-class UnavailablePipeline : public pipelines::Pipeline {
- public:
-  explicit UnavailablePipeline(std::string name) : name_(std::move(name)) {}
-  std::string name() const override { return name_; }
-  std::optional<std::string> unavailable_reason() const override {
-    return fmt::format("pipeline {} is not available in this build", name_);
-  }
-  pipelines::Finding run(const pipelines::JobInput&) override { return {}; }
-
- private:
-  std::string name_;
+// The inference runtime and the pipelines built on it. A missing models directory or model
+// leaves its pipeline unavailable (its jobs wait and say why); a broken model stops start-up.
+struct Analysis {
+  inference::Registry registry;
+  std::shared_ptr<inference::Scheduler> scheduler;
+  std::map<std::string, PipelineSlot> slots;
 };
 
-std::map<std::string, PipelineSlot> make_pipelines() {
-  std::map<std::string, PipelineSlot> slots;
-  for (const auto& name : routing::known_pipelines()) {
-    slots[name] = {std::make_shared<UnavailablePipeline>(name), 1};
+std::unique_ptr<Analysis> make_analysis(const Config& config) {
+  auto a = std::make_unique<Analysis>();
+  inference::InferenceSettings s;
+  s.models_dir = config.inference.models_dir;
+  s.device = inference::parse_device_choice(config.inference.device);
+  s.intra_op_threads = config.inference.threads;
+  s.allow_missing = config.inference.allow_missing;
+  if (fs::is_directory(s.models_dir)) {
+    a->registry = inference::Registry::load(s, inference::torch_model_loader(s));
+  } else {
+    log::warn("inference.no_models", {{"models_dir", s.models_dir.string()}});
   }
-  return slots;
+  a->scheduler = std::make_shared<inference::Scheduler>(a->registry, s);
+  for (auto& [name, pipeline] : pipelines::make_pipelines(a->scheduler, a->registry, s.models_dir)) {
+    if (const auto why = pipeline->unavailable_reason()) log::warn("pipeline.unavailable", {{"pipeline", name}, {"reason", *why}});
+    a->slots[name] = {pipeline, config.inference.pipeline_concurrency};
+  }
+  return a;
 }
 
 std::vector<routing::Profile> load_routing(const Config& config) {
@@ -141,7 +151,8 @@ int run_node(const Config& config) {
                                              const pipelines::Finding& finding) {
         publisher.publish(db, {job_id, pipeline, input.profile, input.file, input.attributes, sender}, finding);
       };
-      JobEngine engine(config.node.data_dir, profiles, make_pipelines(), {}, publish);
+      auto analysis = make_analysis(config);
+      JobEngine engine(config.node.data_dir, profiles, analysis->slots, {}, publish);
       engine.start();
 
       Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });

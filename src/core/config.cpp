@@ -76,7 +76,7 @@ Config parse_config(const std::string& text, const std::string& name) {
   }
   Config c;
   c.source = name;
-  reject_unknown(root, {"node", "security", "storage", "routing", "delivery", "log"}, "top level");
+  reject_unknown(root, {"node", "security", "storage", "routing", "delivery", "inference", "log"}, "top level");
   if (const auto* t = section(root, "node")) {
     reject_unknown(*t,
                    {"ae_title", "port", "data_dir", "max_associations", "max_pdu",
@@ -152,6 +152,14 @@ Config parse_config(const std::string& text, const std::string& name) {
       c.delivery.known_peers.push_back(k);
     }
   }
+  if (const auto* t = section(root, "inference")) {
+    reject_unknown(*t, {"models_dir", "device", "threads", "pipeline_concurrency", "allow_missing"}, "inference");
+    read(*t, "models_dir", c.inference.models_dir);
+    read(*t, "device", c.inference.device);
+    read(*t, "threads", c.inference.threads);
+    read(*t, "pipeline_concurrency", c.inference.pipeline_concurrency);
+    read(*t, "allow_missing", c.inference.allow_missing);
+  }
   if (const auto* t = section(root, "log")) {
     reject_unknown(*t, {"level"}, "log");
     read(*t, "level", c.log.level);
@@ -206,6 +214,11 @@ void validate(const Config& c) {
   for (const auto& d : c.delivery.destinations) {
     if (d.port < 1 || d.port > 65535) bad(fmt::format("delivery destination '{}': port must be 1 to 65535", d.name));
   }
+  if (c.inference.device != "auto" && c.inference.device != "cpu" && c.inference.device != "cuda")
+    bad("inference.device must be auto, cpu or cuda");
+  if (c.inference.threads < 0) bad("inference.threads must not be negative");
+  if (c.inference.pipeline_concurrency < 1 || c.inference.pipeline_concurrency > 64)
+    bad("inference.pipeline_concurrency must be 1 to 64");
   static const std::set<std::string> levels{"debug", "info", "warn", "error"};
   if (!levels.contains(c.log.level)) bad("log.level must be debug, info, warn or error");
 }

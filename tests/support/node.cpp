@@ -22,13 +22,17 @@ namespace fs = std::filesystem;
 
 namespace osteon::test {
 
-Node::Node(fs::path data_dir, const NodeOptions& options) : data_dir_(std::move(data_dir)), port_(free_port()) {
+Node::Node(fs::path data_dir, const NodeOptions& options) : Node(std::move(data_dir), options, "") {}
+
+Node::Node(fs::path data_dir, const NodeOptions& options, const std::string& extra_sections)
+    : data_dir_(std::move(data_dir)), port_(free_port()) {
   fs::create_directories(data_dir_);
   config_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".toml");
   log_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".log");
   std::ofstream cfg(config_file_);
   cfg << "[node]\nport = " << port_ << "\ndata_dir = \"" << data_dir_.string() << "\"\nshutdown_grace_s = 5\n"
-      << options.node << "\n[security]\n" << options.security << "\n[storage]\n" << options.storage << "\n";
+      << options.node << "\n[security]\n" << options.security << "\n[storage]\n" << options.storage << "\n"
+      << extra_sections << "\n";
 }
 
 Node::~Node() {
@@ -39,12 +43,13 @@ Node::~Node() {
 }
 
 void Node::start() {
+  const std::size_t log_before = log().size();  // a restart appends to the same log
   process_ = std::make_unique<Process>(
       std::vector<std::string>{(binary_dir() / "osteon").string(), "--config", config_file_.string()}, log_file_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     if (!process_->running()) break;
-    if (log().find("node.ready") != std::string::npos) return;
+    if (log().find("node.ready", log_before) != std::string::npos) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   INFO(log());

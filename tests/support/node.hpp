@@ -21,6 +21,8 @@ class Node {
   /// Writes a configuration file beside the data directory (free port, the data directory,
   /// a 5 s shutdown grace period, plus `options`).
   explicit Node(std::filesystem::path data_dir, const NodeOptions& options = {});
+  /// As above, with whole extra TOML sections (e.g. [inference], [delivery]) appended.
+  Node(std::filesystem::path data_dir, const NodeOptions& options, const std::string& extra_sections);
   ~Node();
 
   /// Starts the node and waits until it logs node.ready (listening); REQUIREs success.

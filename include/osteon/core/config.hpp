@@ -64,6 +64,14 @@ struct DeliveryConfig {
   std::vector<KnownPeer> known_peers;
 };
 
+struct InferenceConfig {
+  std::filesystem::path models_dir = "models";  // relative to the working directory
+  std::string device = "auto";                  // auto (CUDA when present), cpu, cuda
+  int threads = 0;                              // intra-op threads; 0: LibTorch's default
+  int pipeline_concurrency = 1;                 // images analysed at once per pipeline
+  std::vector<std::string> allow_missing;       // models the node may start without
+};
+
 struct LogConfig {
   std::string level = "info";
 };
@@ -74,6 +82,7 @@ struct Config {
   StorageConfig storage;
   RoutingConfig routing;
   DeliveryConfig delivery;
+  InferenceConfig inference;
   LogConfig log;
   std::string source = "<embedded osteon.toml>";  // where it came from, for messages
 };

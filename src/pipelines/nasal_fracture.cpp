@@ -1,0 +1,196 @@
+// Nasal fracture pipeline (see nasal_fracture.hpp; models/nasal_localiser, nasal_fracture and
+// nasal_anomaly MODEL_CARD.md).
+#include "osteon/pipelines/nasal_fracture.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common.hpp"
+#include "osteon/core/error.hpp"
+
+namespace osteon::pipelines {
+namespace {
+
+constexpr int loc_side = 128;
+constexpr int crop_side = 256;
+constexpr double side_factor = 2.0;
+constexpr double min_side = 32.0;
+
+} // namespace
+
+NasalFracturePipeline::NasalFracturePipeline(std::shared_ptr<inference::Scheduler> scheduler,
+                                             const inference::Registry& registry)
+    : models_(std::move(scheduler), {model_ref(registry, localiser_model), model_ref(registry, classifier_model),
+                                     model_ref(registry, anomaly_model)}) {}
+
+NasalFracturePipeline::NasalFracturePipeline(ModelSet models) : models_(std::move(models)) {}
+
+Finding NasalFracturePipeline::run(const JobInput& input) {
+  Finding f;
+  f.model_name = models_.names();
+  f.model_version = models_.versions();
+  f.model_sha256 = models_.sha256s();
+  if (const auto why = models_.unavailable_reason()) {
+    f.outcome = Outcome::retry;
+    f.summary = *why;
+    return f;
+  }
+  const auto& clf = models_.manifest(classifier_model);
+  nlohmann::json data;
+  data["pipeline"] = "nasal_fracture";
+  data["models"] = nlohmann::json::array();
+  for (const char* m : {localiser_model, classifier_model, anomaly_model}) {
+    const auto& man = models_.manifest(m);
+    data["models"].push_back({{"name", man.name}, {"version", man.version}, {"sha256", man.sha256}});
+  }
+  if (input.profile) data["profile"] = input.profile->id;
+  double suspicious = input.profile ? input.profile->number("suspicious_threshold", default_suspicious) : default_suspicious;
+  double definite = input.profile ? input.profile->number("definite_threshold", default_definite) : default_definite;
+  if (definite < suspicious) std::swap(definite, suspicious);
+  data["operating_points"] = {{"suspicious", suspicious}, {"definite", definite}};
+
+  detail::Stopwatch clock(f.timings);
+  try {
+    std::optional<detail::Working> decoded;
+    try {
+      decoded = detail::make_working(input.file);
+    } catch (const Error& e) {
+      return detail::decode_failure(std::move(f), results::AnalysisKind::nasal_fracture, e, data);
+    }
+    const detail::Working& w = *decoded;
+    clock.lap("decode");
+
+    // ---- localiser: 128 letterbox with contrast over the resized pixels
+    const detail::Letterboxed loc_in = detail::letterbox(w.work, loc_side, true);
+    clock.lap("preprocess");
+    const auto loc_out = models_.run(localiser_model, {detail::to_tensor(loc_in.canvas)});
+    clock.lap("model:nasal_localiser");
+    const auto& lm = loc_out.at(0).values();
+    const cv::Point2d nasion = loc_in.from_input({lm.at(0), lm.at(1)});
+    const cv::Point2d tip = loc_in.from_input({lm.at(2), lm.at(3)});
+    double heat_peak[2] = {0, 0};
+    if (loc_out.size() > 1) {
+      const auto& hm = loc_out[1].values();
+      const std::size_t plane = hm.size() / 2;
+      for (std::size_t k = 0; k < 2; ++k) {
+        for (std::size_t i = 0; i < plane; ++i) heat_peak[k] = std::max(heat_peak[k], static_cast<double>(hm[k * plane + i]));
+      }
+    }
+    const cv::Point2d nasion_src = w.to_source(nasion), tip_src = w.to_source(tip);
+    const double length = std::hypot(tip.x - nasion.x, tip.y - nasion.y);
+    data["nasion"] = {nasion_src.x, nasion_src.y};
+    data["tip"] = {tip_src.x, tip_src.y};
+    data["landmark_heatmap_peaks"] = {heat_peak[0], heat_peak[1]};
+    data["nasal_length_working_px"] = length;
+
+    auto not_analysable = [&](const std::string& reason) {
+      f.outcome = Outcome::not_analysable;
+      f.summary = "not analysable: " + reason;
+      data["not_analysable"] = reason;
+      f.result = results::NotAnalysable{results::AnalysisKind::nasal_fracture, reason};
+      detail::ScCanvas sc(w.display);
+      auto lines = detail::sc_header(clf.name, clf.version);
+      lines.push_back("Nasal fracture: NOT ANALYSABLE");
+      lines.push_back(reason);
+      f.illustration = sc.finish(lines, "source with the reason the nasal bone could not be analysed");
+      clock.lap("render");
+      f.data_json = data.dump();
+      return f;
+    };
+    const auto inside = [&](cv::Point2d p) { return p.x >= 0 && p.y >= 0 && p.x < w.work.cols && p.y < w.work.rows; };
+    if (!inside(nasion) || !inside(tip)) {
+      clock.lap("postprocess");
+      return not_analysable("nasal bone not found: the localised nasion or tip lies outside the image");
+    }
+    // Working image pixels are about 0.56 mm for a 28 cm field: nasal bones are 17-28 mm.
+    const double max_len = 0.25 * std::max(w.work.cols, w.work.rows), min_len = 0.02 * std::max(w.work.cols, w.work.rows);
+    if (length < min_len || length > max_len) {
+      clock.lap("postprocess");
+      return not_analysable(fmt::format("nasal bone not found: nasion-tip distance {:.0f} px is implausible for a lateral "
+                                        "skull ({:.0f}-{:.0f} px expected at the working resolution)",
+                                        length, min_len, max_len));
+    }
+
+    // ---- crop: centre (N+T)/2, side max(2|T-N|, 32), contrast over the crop
+    const double cx = (nasion.x + tip.x) / 2.0, cy = (nasion.y + tip.y) / 2.0;
+    const double side = std::max(side_factor * length, min_side);
+    cv::Mat1f crop = detail::square_crop(w.work, cx, cy, side, crop_side);
+    detail::contrast(crop);
+    clock.lap("crop");
+
+    const auto clf_out = models_.run(classifier_model, {detail::to_tensor(crop)});
+    clock.lap("model:nasal_fracture");
+    const double p = clf_out.at(0).values().at(0);
+    const auto an_out = models_.run(anomaly_model, {detail::to_tensor(crop)});
+    clock.lap("model:nasal_anomaly");
+    const cv::Mat1f anomaly = detail::plane(an_out.at(1), crop_side, crop_side);
+    cv::Point peak_uv;
+    double peak_value = 0;
+    cv::minMaxLoc(anomaly, nullptr, &peak_value, nullptr, &peak_uv);
+    const cv::Point2d peak_work = detail::from_crop(cv::Point2d(peak_uv.x, peak_uv.y), cx, cy, side, crop_side);
+    const cv::Point2d peak_src = w.to_source(peak_work);
+
+    results::NasalFractureFinding finding;
+    finding.probability = std::clamp(p, 0.0, 1.0);
+    std::string decision;
+    if (p >= definite) {
+      finding.decision = results::Presence::present;
+      finding.operating_point = "definite (high specificity)";
+      finding.threshold = definite;
+      decision = "fracture (definite)";
+    } else if (p >= suspicious) {
+      finding.decision = results::Presence::present;
+      finding.operating_point = "suspicious (high sensitivity)";
+      finding.threshold = suspicious;
+      decision = "suspicious for fracture";
+    } else {
+      finding.decision = results::Presence::absent;
+      finding.operating_point = "suspicious (high sensitivity)";
+      finding.threshold = suspicious;
+      decision = "no fracture";
+    }
+    if (p >= suspicious) finding.peak = results::PixelLocation{peak_src.x, peak_src.y};
+    data["probability"] = p;
+    data["decision"] = decision;
+    data["suspicious"] = p >= suspicious;
+    data["definite"] = p >= definite;
+    data["anomaly_peak"] = {peak_src.x, peak_src.y};
+    data["crop"] = {{"centre", {w.to_source({cx, cy}).x, w.to_source({cx, cy}).y}}, {"side_source_px", side * w.fx}};
+
+    // Anomaly map onto the source (crop pixel -> working -> source), scaled by the probability so
+    // that a confident "no fracture" shows (almost) nothing.
+    const double k = side / crop_side;  // working px per crop px
+    const double a = k * w.fx, d = k * w.fy;
+    const double bx = (cx - side / 2.0 + 0.5 * k + 0.5) * w.fx - 0.5;
+    const double by = (cy - side / 2.0 + 0.5 * k + 0.5) * w.fy - 0.5;
+    cv::Mat m = (cv::Mat_<double>(2, 3) << a, 0, bx, 0, d, by);
+    cv::Mat1f heat;
+    cv::warpAffine(detail::m32(anomaly * p), heat, m, cv::Size(w.src_cols, w.src_rows), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    clock.lap("postprocess");
+
+    detail::ScCanvas sc(w.display);
+    sc.heatmap(heat, 0.2, 0.5, "anomaly x probability");
+    if (finding.peak) sc.marker(peak_src, cv::Scalar(0, 255, 255));
+    auto lines = detail::sc_header(clf.name + " " + clf.version + " + " + anomaly_model,
+                                   models_.manifest(anomaly_model).version);
+    lines.push_back(fmt::format("Nasal fracture probability: {:.2f}", p));
+    lines.push_back(fmt::format("Decision: {} (suspicious >= {:.2f}, definite >= {:.2f})", decision, suspicious, definite));
+    if (finding.peak) lines.push_back(fmt::format("Anomaly peak at column {:.0f}, row {:.0f}", peak_src.x, peak_src.y));
+    f.illustration = sc.finish(lines, "nasal anomaly heatmap (|x - G(x)| x attention x probability) over the source");
+    clock.lap("render");
+
+    f.outcome = Outcome::done;
+    f.summary = fmt::format("nasal fracture probability {:.2f}: {}", p, decision);
+    if (finding.peak) f.summary += fmt::format("; anomaly peak at ({:.0f}, {:.0f})", peak_src.x, peak_src.y);
+    f.result = finding;
+    f.data_json = data.dump();
+    return f;
+  } catch (const Error& e) {
+    return detail::error_finding(std::move(f), results::AnalysisKind::nasal_fracture, e, data);
+  }
+}
+
+} // namespace osteon::pipelines

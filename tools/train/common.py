@@ -1,0 +1,222 @@
+"""Shared helpers for Osteon's reference-model training scripts (tools/train).
+
+Everything here is the *exact* preprocessing documented in the model cards; the C++ pipelines
+reproduce it (see each MODEL_CARD.md, section "Preprocessing").
+
+Conventions
+-----------
+* Images are the generator's 8-bit PNGs (`osteon-phantom --png`: the stored range scaled
+  linearly, no window), read as float32 in [0, 1] (value / 255).
+* The training data are rendered with `--rows` so that the longer image side is 512 px (the
+  "working image"); the pipelines first resize the acquired image with area averaging
+  (cv::INTER_AREA) so that its longer side is 512 px (hand 1024x832 -> 512x416, skull
+  1024x1024 -> 512x512, hip 1152x1280 -> 461x512).
+* Pixel coordinates are [x, y] with pixel centres at integers (as in truth.jsonl).
+* letterbox(img, S): s = S / max(H, W); nh = floor(H*s + 0.5), nw = floor(W*s + 0.5); area
+  resize to nw x nh; paste at ox = (S - nw) // 2, oy = (S - nh) // 2 on a zero canvas.
+  A point maps as x' = (x + 0.5) * s - 0.5 + ox (same for y with oy).
+* contrast(v): z = (v - mean) / std over the given pixels (std floored at 1e-3), clipped to
+  [-3, 3], then mapped to [0, 1] as z / 6 + 0.5.
+"""
+import hashlib
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+try:
+    import torch
+    from torch import nn
+    import torch.nn.functional as F
+except ImportError as e:  # pragma: no cover
+    sys.exit(f"tools/train: cannot import torch ({e}); run with /usr/bin/python3 (Debian python3-torch)")
+
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "models"))
+from model_dir import write_model_dir  # noqa: E402,F401
+
+WORK_SIDE = 512
+INTENDED_USE = "demonstration of the Osteon node; not for primary diagnosis"
+
+
+def setup(seed):
+    """Fixed seeds; intra-op threads from OSTEON_TRAIN_THREADS (default 2, at most 2)."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    threads = int(os.environ.get("OSTEON_TRAIN_THREADS", "2") or 2)
+    torch.set_num_threads(max(1, min(2, threads)))
+
+
+def read_truth(data_dir):
+    with open(os.path.join(data_dir, "truth.jsonl"), encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_png(data_dir, rel):
+    return np.asarray(Image.open(os.path.join(data_dir, rel)), dtype=np.float32) / 255.0
+
+
+def load_mask(data_dir, rel):
+    return np.asarray(Image.open(os.path.join(data_dir, rel)))
+
+
+def area_resize(img, w, h):
+    return np.asarray(Image.fromarray(img.astype(np.float32), mode="F").resize((w, h), Image.BOX), dtype=np.float32)
+
+
+def letterbox_geometry(h, w, size):
+    s = size / max(h, w)
+    nh, nw = int(math.floor(h * s + 0.5)), int(math.floor(w * s + 0.5))
+    return s, nw, nh, (size - nw) // 2, (size - nh) // 2
+
+
+def letterbox(img, size, contrast_norm=False):
+    """Area-resizes img (HxW float) into a size x size zero canvas; returns (canvas, (s, ox, oy))."""
+    h, w = img.shape
+    s, nw, nh, ox, oy = letterbox_geometry(h, w, size)
+    r = area_resize(img, nw, nh)
+    if contrast_norm:
+        r = contrast(r)
+    out = np.zeros((size, size), np.float32)
+    out[oy:oy + nh, ox:ox + nw] = r
+    return out, (s, ox, oy)
+
+
+def contrast(v, where=None):
+    px = v[where] if where is not None else v
+    mean = float(px.mean()) if px.size else 0.0
+    std = max(float(px.std()) if px.size else 1.0, 1e-3)
+    return (np.clip((v - mean) / std, -3.0, 3.0) / 6.0 + 0.5).astype(np.float32)
+
+
+def to_letterbox(pt, geo):
+    s, ox, oy = geo
+    return [(pt[0] + 0.5) * s - 0.5 + ox, (pt[1] + 0.5) * s - 0.5 + oy]
+
+
+def from_letterbox(pt, geo):
+    s, ox, oy = geo
+    return [(pt[0] - ox + 0.5) / s - 0.5, (pt[1] - oy + 0.5) / s - 0.5]
+
+
+def bilinear_crop(img, x0, y0, side, out):
+    """Samples the square [x0, x0+side) x [y0, y0+side) of img (pixel-edge coordinates) onto an
+    out x out grid, bilinear, zero outside: output pixel (u, v) reads the input at
+    x = x0 + (u + 0.5) * side / out - 0.5 (cv::warpAffine with INTER_LINEAR, BORDER_CONSTANT 0)."""
+    h, w = img.shape
+    t = (np.arange(out, dtype=np.float64) + 0.5) * side / out - 0.5
+    xs, ys = x0 + t, y0 + t
+    x_0 = np.floor(xs).astype(np.int64)
+    y_0 = np.floor(ys).astype(np.int64)
+    fx, fy = (xs - x_0)[None, :], (ys - y_0)[:, None]
+
+    def at(yy, xx):
+        valid = (yy[:, None] >= 0) & (yy[:, None] < h) & (xx[None, :] >= 0) & (xx[None, :] < w)
+        v = img[np.clip(yy, 0, h - 1)[:, None], np.clip(xx, 0, w - 1)[None, :]]
+        return np.where(valid, v, 0.0)
+
+    r = (at(y_0, x_0) * (1 - fx) * (1 - fy) + at(y_0, x_0 + 1) * fx * (1 - fy)
+         + at(y_0 + 1, x_0) * (1 - fx) * fy + at(y_0 + 1, x_0 + 1) * fx * fy)
+    return r.astype(np.float32)
+
+
+def cache(path, build):
+    """np.savez cache of a dict of arrays."""
+    if os.path.exists(path):
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    d = build()
+    np.savez(path, **d)
+    return d
+
+
+class Timer:
+    def __init__(self):
+        self.t0 = time.time()
+
+    def s(self):
+        return time.time() - self.t0
+
+
+def batches(n, bs, shuffle, rng=None):
+    idx = rng.permutation(n) if shuffle else np.arange(n)
+    for i in range(0, n, bs):
+        yield idx[i:i + bs]
+
+
+def conv_block(cin, cout, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class UNet(nn.Module):
+    """Small U-Net: widths w, 2w, 4w, 8w; returns raw output channels at input resolution."""
+
+    def __init__(self, cin=1, cout=1, w=8):
+        super().__init__()
+        self.e1 = conv_block(cin, w)
+        self.e2 = conv_block(w, 2 * w, 2)
+        self.e3 = conv_block(2 * w, 4 * w, 2)
+        self.e4 = conv_block(4 * w, 8 * w, 2)
+        self.d3 = conv_block(8 * w + 4 * w, 4 * w)
+        self.d2 = conv_block(4 * w + 2 * w, 2 * w)
+        self.d1 = conv_block(2 * w + w, w)
+        self.out = nn.Conv2d(w, cout, 1)
+
+    def forward(self, x):
+        e1 = self.e1(x)
+        e2 = self.e2(e1)
+        e3 = self.e3(e2)
+        e4 = self.e4(e3)
+        d3 = self.d3(torch.cat([F.interpolate(e4, scale_factor=2.0, mode="nearest"), e3], 1))
+        d2 = self.d2(torch.cat([F.interpolate(d3, scale_factor=2.0, mode="nearest"), e2], 1))
+        d1 = self.d1(torch.cat([F.interpolate(d2, scale_factor=2.0, mode="nearest"), e1], 1))
+        return self.out(d1)
+
+
+def write_report(report_dir, name, report):
+    if not report_dir:
+        return
+    os.makedirs(report_dir, exist_ok=True)
+    with open(os.path.join(report_dir, f"{name}.json"), "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+
+
+def phantom_version():
+    """The generator revision the data came from (git describe of the tree, when available)."""
+    try:
+        import subprocess
+        root = os.path.join(HERE, "..", "..")
+        out = subprocess.run(["git", "-C", root, "log", "-1", "--format=%h %cs", "--", "tools/phantom"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except Exception:  # noqa: BLE001
+        return "unknown"
+
+
+def fmt(v, nd=3):
+    return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
+
+
+def card(title, sections):
+    lines = [f"# {title}", "",
+             "**Not for primary diagnosis.** Trained only on Osteon's synthetic phantoms "
+             "(tools/phantom); intended for demonstrating the Osteon node, not for clinical use.", ""]
+    for head, body in sections:
+        lines += [f"## {head}", "", body.strip(), ""]
+    return "\n".join(lines)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

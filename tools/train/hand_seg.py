@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Trains models/hand_seg: small U-Net, hand (soft-tissue) mask from the hand PA radiograph.
+
+    /usr/bin/python3 tools/train/hand_seg.py --data DATA --out models [--epochs N] [--steps N]
+
+DATA/hand_train and DATA/hand_test are `osteon-phantom --kind hand --rows 512 --png` runs.
+Input: the working image (longer side 512) letterboxed to 128x128 (area), values in [0, 1]
+(PNG / 255, no contrast normalisation), zero padding. Output: mask probability 1x128x128.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import (INTENDED_USE, UNet, Timer, batches, cache, card, letterbox, load_mask, load_png,  # noqa: E402
+                    phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
+
+S = 128
+
+
+def build(data_dir, limit):
+    recs = read_truth(data_dir)[:limit]
+    xs, ys, full = [], [], []
+    for r in recs:
+        img = load_png(data_dir, r["png"])
+        m = (load_mask(data_dir, r["masks"]["hand"]) > 127).astype(np.float32)
+        x, _ = letterbox(img, S)
+        y, _ = letterbox(m, S)
+        xs.append(x)
+        ys.append(y > 0.5)
+    return {"x": np.stack(xs).astype(np.float32), "y": np.stack(ys).astype(np.uint8)}
+
+
+class SegNet(nn.Module):
+    """Stride-2 stem, U-Net at 64x64, logits upsampled (bilinear) back to 128x128."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True))
+        self.unet = UNet(8, 1, 8)
+
+    def forward(self, x):
+        return F.interpolate(self.unet(self.stem(x)), scale_factor=2.0, mode="bilinear", align_corners=False)
+
+
+class Seg(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = SegNet()
+
+    def forward(self, x):
+        return torch.sigmoid(self.net(x))
+
+
+def predict_full(model, img):
+    """The pipeline's full-resolution mask: letterbox to 128, run, take the letterboxed region,
+    resize it (bilinear) to the working image size, threshold at 0.5."""
+    from common import letterbox_geometry
+    h, w = img.shape
+    x, _ = letterbox(img, S)
+    with torch.no_grad():
+        p = model(torch.from_numpy(x)[None, None])
+    s, nw, nh, ox, oy = letterbox_geometry(h, w, S)
+    p = p[:, :, oy:oy + nh, ox:ox + nw]
+    p = F.interpolate(p, size=(h, w), mode="bilinear", align_corners=False)
+    return p[0, 0].numpy() > 0.5
+
+
+def dice(a, b):
+    a, b = a.astype(bool), b.astype(bool)
+    return 2.0 * (a & b).sum() / max(1, a.sum() + b.sum())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (smoke test)")
+    ap.add_argument("--limit", type=int, default=100000)
+    ap.add_argument("--report", default="")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    setup(a.seed)
+    t = Timer()
+    tr = cache(os.path.join(a.data, f"hand_seg_train_{a.limit}.npz"), lambda: build(os.path.join(a.data, "hand_train"), a.limit))
+    te_dir = os.path.join(a.data, "hand_test")
+    te = cache(os.path.join(a.data, f"hand_seg_test_{a.limit}.npz"), lambda: build(te_dir, a.limit))
+    t_data = t.s()
+    model = Seg()
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    n = len(tr["x"])
+    steps_per_epoch = (n + 15) // 16
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=max(1, a.epochs * steps_per_epoch))
+    rng = np.random.default_rng(a.seed)
+    step = 0
+    t1 = Timer()
+    for ep in range(a.epochs):
+        model.train()
+        tot = 0.0
+        for idx in batches(n, 16, True, rng):
+            x = torch.from_numpy(tr["x"][idx])[:, None]
+            y = torch.from_numpy(tr["y"][idx]).float()[:, None]
+            if rng.random() < 0.5:  # exposure augmentation
+                x = x.clamp(0, 1) ** float(rng.uniform(0.7, 1.4))
+            logit = model.net(x)
+            p = torch.sigmoid(logit)
+            loss = F.binary_cross_entropy_with_logits(logit, y) + 1 - (2 * (p * y).sum() + 1) / (p.sum() + y.sum() + 1)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += float(loss) * len(idx)
+            step += 1
+            if a.steps and step >= a.steps:
+                break
+        print(f"hand_seg epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
+        if a.steps and step >= a.steps:
+            break
+    t_train = t1.s()
+    model.eval()
+    with torch.no_grad():
+        p = torch.cat([model(torch.from_numpy(te["x"][i:i + 32])[:, None]) for i in range(0, len(te["x"]), 32)])
+    pm = p[:, 0].numpy() > 0.5
+    d128 = [dice(pm[i], te["y"][i]) for i in range(len(pm))]
+    recs = read_truth(te_dir)[:a.limit]
+    dfull = []
+    for r in recs[:120]:
+        img = load_png(te_dir, r["png"])
+        m = load_mask(te_dir, r["masks"]["hand"]) > 127
+        dfull.append(dice(predict_full(model, img), m))
+    rep = {"model": "hand_seg", "test_images": len(pm), "dice_128_mean": float(np.mean(d128)),
+           "dice_128_min": float(np.min(d128)), "dice_working_mean": float(np.mean(dfull)),
+           "dice_working_min": float(np.min(dfull)), "dice_working_images": len(dfull),
+           "train_images": n, "epochs": a.epochs, "data_s": round(t_data, 1), "train_s": round(t_train, 1)}
+    print(rep, flush=True)
+    manifest = {
+        "name": "hand_seg", "version": "1.0.0", "task": "segmentation",
+        "description": "Hand (soft-tissue) mask of a left-hand PA radiograph, 128x128 letterbox",
+        "input": {"name": "image", "channels": 1, "height": S, "width": S, "dtype": "float32",
+                  "value_range": [0.0, 1.0], "normalisation": {"type": "none"}},
+        "outputs": [{"name": "hand_probability", "shape": [1, S, S],
+                     "meaning": "per-pixel probability of hand (threshold 0.5), same letterbox geometry as the input"}],
+        "precision": ["fp32", "fp16"], "preferred_batch_sizes": [1, 4, 8],
+        "training_data": f"{n} synthetic hand phantoms (osteon-phantom --kind hand --seed 11 --rows 512 --png)",
+        "intended_use": INTENDED_USE}
+    body = card("hand_seg: hand mask (Osteon reference model)", [
+        ("Model", "Stride-2 conv stem, small U-Net at 64x64 (widths 8-16-32-64, BatchNorm, nearest upsampling), logits bilinearly upsampled to 128x128, sigmoid output. "
+                  f"{sum(p.numel() for p in model.parameters())} parameters. Task: segmentation."),
+        ("Preprocessing (the C++ pipeline must reproduce it)",
+         "1. Pixel data as acquired (stored range scaled linearly to [0, 1], MONOCHROME1 inverted first; no window).\n"
+         "2. Working image: area resize (cv::INTER_AREA) so that the longer side is 512 px "
+         "(1024x832 -> 512x416).\n"
+         "3. Letterbox to 128x128: s = 128 / max(H, W); nh = floor(H*s+0.5), nw = floor(W*s+0.5); "
+         "area resize; paste at ox = (128-nw)//2, oy = (128-nh)//2 on zeros.\n"
+         "4. No contrast normalisation; manifest normalisation `none`; tensor [N,1,128,128] float32.\n"
+         "Postprocessing used for the metrics: take output[oy:oy+nh, ox:ox+nw], bilinear resize to the "
+         "working image size (align_corners=false), threshold 0.5."),
+        ("Training data", f"{n} hand phantoms, osteon-phantom --kind hand --seed 11 --rows 512 --png "
+                          f"(tools/phantom at {phantom_version()}). Loss BCE + soft Dice, Adam, one-cycle LR, "
+                          f"{a.epochs} epochs, batch 16, random gamma augmentation, torch seed {a.seed}."),
+        ("Metrics (held-out phantoms, seed 911)",
+         f"| metric | value | target |\n|---|---|---|\n"
+         f"| Dice at 128x128 ({len(pm)} images), mean | {rep['dice_128_mean']:.4f} | >= 0.95 |\n"
+         f"| Dice at 128x128, worst image | {rep['dice_128_min']:.4f} | |\n"
+         f"| Dice at the working resolution 512 ({len(dfull)} images), mean | {rep['dice_working_mean']:.4f} | >= 0.95 |\n"
+         f"| Dice at the working resolution, worst image | {rep['dice_working_min']:.4f} | |\n\n"
+         f"Training time: {t_train:.0f} s with {torch.get_num_threads()} intra-op thread(s) on a shared 2-core CPU (data preparation {t_data:.0f} s)."),
+        ("Intended use", "Demonstration of the Osteon bone-age pipeline (background removal and cropping). "
+                         "Not for primary diagnosis; not a medical device."),
+        ("Limitations", "Trained only on schematic synthetic phantoms: real hands, casts, jewellery, "
+                        "two hands on one film or other body parts were never seen. 128-px masks are coarse "
+                        "at the finger edges."),
+    ])
+    write_model_dir(a.out, model, manifest, body)
+    write_report(a.report, "hand_seg", rep)
+
+
+if __name__ == "__main__":
+    main()

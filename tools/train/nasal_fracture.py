@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Trains models/nasal_fracture (fracture classifier on the 256x256 nasal crop) and then
+models/nasal_anomaly (a generator that "heals" the crop; anomaly = |x - G(x)| weighted by the
+classifier's attention), with the fixed classifier as a loss (the G-C part of the G-D-C idea).
+
+    /usr/bin/python3 tools/train/nasal_fracture.py --data DATA --out models [--epochs N] [--gen-epochs N] [--steps N]
+
+Training crops come from the truth landmarks with random jitter (to mimic the localiser); the
+held-out evaluation crops from models/nasal_localiser's predictions when it is in --out.
+"""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import (INTENDED_USE, UNet, Timer, batches, bilinear_crop, cache, card, contrast, from_letterbox,  # noqa: E402
+                    letterbox, load_mask, load_png, phantom_version, read_truth, setup, write_model_dir,
+                    write_report, F, np, torch, nn)
+
+C = 256           # declared crop size
+SIDE_FACTOR = 2.0  # crop side = 2.0 x |tip - nasion| (working-image pixels), at least 32
+
+
+def crop_geometry(nasion, tip):
+    cx, cy = (nasion[0] + tip[0]) / 2.0, (nasion[1] + tip[1]) / 2.0
+    side = max(SIDE_FACTOR * float(np.hypot(tip[0] - nasion[0], tip[1] - nasion[1])), 32.0)
+    return cx, cy, side
+
+
+def make_crop(img, cx, cy, side):
+    """Output pixel (u, v) samples the working image at x = cx + ((u + 0.5)/256 - 0.5) * side,
+    y = cy + ((v + 0.5)/256 - 0.5) * side, bilinear, 0 outside; then contrast normalisation over
+    the whole crop."""
+    x0, y0 = cx - side / 2.0 + 0.5, cy - side / 2.0 + 0.5
+    return contrast(bilinear_crop(img, x0, y0, side, C))
+
+
+def to_crop(pt, cx, cy, side):
+    return [(pt[0] - cx) / side * C + (C - 1) / 2.0, (pt[1] - cy) / side * C + (C - 1) / 2.0]
+
+
+def build(data_dir, limit, jitter_seed=None, localiser=None):
+    recs = read_truth(data_dir)[:limit]
+    rng = np.random.default_rng(jitter_seed) if jitter_seed is not None else None
+    xs, ys, fp, masks = [], [], [], []
+    for r in recs:
+        img = load_png(data_dir, r["png"])
+        nas, tip = r["nasion"], r["tip"]
+        if localiser is not None:
+            x, g = letterbox(img, 128, contrast_norm=True)
+            with torch.no_grad():
+                lm = localiser(torch.from_numpy(x)[None, None])[0][0].numpy()
+            nas, tip = from_letterbox(lm[0], g), from_letterbox(lm[1], g)
+        cx, cy, side = crop_geometry(nas, tip)
+        if rng is not None:
+            cx += rng.normal(0, 0.12) * side / SIDE_FACTOR
+            cy += rng.normal(0, 0.12) * side / SIDE_FACTOR
+            side *= float(np.exp(rng.normal(0, 0.08)))
+        xs.append((make_crop(img, cx, cy, side) * 255 + 0.5).astype(np.uint8))
+        ys.append(1 if r["fracture"] else 0)
+        fp.append(to_crop(r["fracture_point"], cx, cy, side) if r["fracture"] else [-1.0, -1.0])
+        fm = load_mask(data_dir, r["masks"]["fracture"]).astype(np.float32) / 255.0
+        m = bilinear_crop(fm, cx - side / 2.0 + 0.5, cy - side / 2.0 + 0.5, side, C // 2)
+        masks.append(m > 0.25)
+    return {"x": np.stack(xs), "y": np.array(ys, np.float32), "fp": np.array(fp, np.float32),
+            "m": np.stack(masks).astype(np.uint8)}
+
+
+def cbr(cin, cout, stride):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout),
+                         nn.ReLU(inplace=True))
+
+
+class Classifier(nn.Module):
+    """256 input, stride-2 stem to 128 inside, CNN to 32x32 features, class activation map (CAM);
+    the logit is the mean of the 16 highest CAM values (a fracture is a local finding)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(cbr(1, 16, 2), cbr(16, 24, 2), cbr(24, 24, 1),
+                                      cbr(24, 48, 2), cbr(48, 48, 1), cbr(48, 64, 1))  # -> 32x32
+        self.fc = nn.Linear(64, 1)
+
+    def logit_and_cam(self, x):
+        f = self.features(x)
+        cam = torch.einsum("nchw,c->nhw", f, self.fc.weight[0]).unsqueeze(1) + self.fc.bias.view(1, 1, 1, 1)
+        logit = torch.topk(cam.flatten(1), 16, dim=1).values.mean(dim=1, keepdim=True)
+        return logit, cam
+
+    def forward(self, x):
+        logit, cam = self.logit_and_cam(x)
+        a = torch.relu(cam)
+        a = a / a.amax(dim=(2, 3), keepdim=True).clamp_min(1e-6)
+        return torch.sigmoid(logit), logit, a
+
+
+class Healer(nn.Module):
+    """Generator: residual U-Net at 128 (inside), healed crop and anomaly map at 256."""
+
+    def __init__(self, classifier):
+        super().__init__()
+        self.pool = nn.AvgPool2d(2)
+        self.unet = UNet(1, 1, 8)
+        self.classifier = classifier
+        self.smooth = nn.AvgPool2d(15, stride=1, padding=7, count_include_pad=False)
+
+    def residual(self, x):
+        return self.unet(self.pool(x))  # [N, 1, 128, 128]
+
+    def forward(self, x):
+        r = F.interpolate(self.residual(x), scale_factor=2.0, mode="bilinear", align_corners=False)
+        healed = x + r
+        _, _, att = self.classifier(x)
+        att = F.interpolate(att, scale_factor=8.0, mode="bilinear", align_corners=False)
+        anomaly = self.smooth(r.abs()) * att * att
+        anomaly = anomaly / anomaly.amax(dim=(2, 3), keepdim=True).clamp_min(1e-6)
+        return healed, anomaly
+
+
+def auc(scores, labels):
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = labels == 1
+    npos, nneg = pos.sum(), (~pos).sum()
+    if npos == 0 or nneg == 0:
+        return float("nan")
+    return float((ranks[pos].sum() - npos * (npos + 1) / 2) / (npos * nneg))
+
+
+def as_x(d, idx):
+    return torch.from_numpy(d["x"][idx].astype(np.float32) / 255.0)[:, None]
+
+
+def make_crop_doc(side_px):
+    return (
+        f"1. Working image: acquired range to [0, 1] (MONOCHROME1 inverted), area resize to {side_px}x{side_px} "
+        "(the skull phantoms are 1024x1024 at 0.28 mm).\n"
+        "2. Nasion N and tip T in working-image pixels (from nasal_localiser, whose 128x128 letterbox is made from "
+        "this working image; its output mapped back with the letterbox formula).\n"
+        f"3. Centre c = (N + T)/2, side = max({SIDE_FACTOR} x |T - N|, 32) working pixels; crop axis-aligned "
+        "(no rotation): output pixel (u, v), u, v in 0..255, samples the working image at "
+        "x = c.x + ((u + 0.5)/256 - 0.5) x side, y = c.y + ((v + 0.5)/256 - 0.5) x side, bilinear, 0 outside "
+        "(cv::warpAffine, INTER_LINEAR, BORDER_CONSTANT 0).\n"
+        "4. Contrast normalisation over the whole 256x256 crop: z = (v - mean)/max(std, 1e-3), clip +-3, z/6 + 0.5.\n"
+        "5. Manifest normalisation `none`; tensor [N, 1, 256, 256]. The networks work at 128x128 inside "
+        "(a stride-2 first layer, or 2x2 average pooling for the generator); the declared input stays 256x256.")
+
+
+def train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px):
+    opt = torch.optim.AdamW(clf.parameters(), 3e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=max(1, a.epochs * ((n + bs - 1) // bs)))
+    step = 0
+    t1 = Timer()
+    for ep in range(a.epochs):
+        clf.train()
+        tot = 0.0
+        for idx in batches(n, bs, True, rng):
+            x = as_x(tr, idx)
+            y = torch.from_numpy(tr["y"][idx])[:, None]
+            logit, cam = clf.logit_and_cam(x)
+            # auxiliary dense supervision: the class activation map should mark the break (the
+            # truth fracture mask, 128 grid, max-pooled to the 32x32 map); empty for normal crops
+            mt = F.max_pool2d(torch.from_numpy(tr["m"][idx]).float()[:, None], 4)
+            l_map = F.binary_cross_entropy_with_logits(cam, mt, pos_weight=torch.tensor(10.0))
+            loss = F.binary_cross_entropy_with_logits(logit, y) + l_map
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += float(loss) * len(idx)
+            step += 1
+            if a.steps and step >= a.steps:
+                break
+        print(f"nasal_fracture epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
+        if a.steps and step >= a.steps:
+            break
+    t_clf = t1.s()
+    clf.eval()
+    with torch.no_grad():
+        prob = torch.cat([clf(as_x(te, slice(i, i + 32)))[0][:, 0] for i in range(0, len(te["x"]), 32)]).numpy()
+    lab = te["y"].astype(int)
+    rep = {"model": "nasal_fracture", "test_images": int(len(prob)), "auc": auc(prob, lab),
+           "accuracy_at_0.5": float(((prob >= 0.5) == (lab == 1)).mean()),
+           "sensitivity_at_0.5": float((prob[lab == 1] >= 0.5).mean()) if (lab == 1).any() else float("nan"),
+           "specificity_at_0.5": float((prob[lab == 0] < 0.5).mean()) if (lab == 0).any() else float("nan"),
+           "crops_from": "nasal_localiser predictions" if loc is not None else "truth landmarks",
+           "train_images": n, "epochs": a.epochs, "data_s": round(t_data, 1), "train_s": round(t_clf, 1)}
+    print(rep, flush=True)
+    for p in clf.parameters():
+        p.requires_grad_(False)
+
+    crop_doc = make_crop_doc(side_px)
+    manifest = {
+        "name": "nasal_fracture", "version": "1.0.0", "task": "classification",
+        "description": "Nasal bone fracture probability from the 256x256 nasal crop of a lateral skull",
+        "input": {"name": "image", "channels": 1, "height": C, "width": C, "dtype": "float32",
+                  "value_range": [0.0, 1.0], "normalisation": {"type": "none"}},
+        "outputs": [{"name": "fracture_probability", "shape": [1], "meaning": "probability of a nasal bone fracture"},
+                    {"name": "logit", "shape": [1], "meaning": "the logit of that probability"},
+                    {"name": "attention", "shape": [1, 32, 32],
+                     "meaning": "class activation map (ReLU, max-normalised to 0..1) over the 256x256 crop"}],
+        "precision": ["fp32", "fp16"], "preferred_batch_sizes": [1, 4, 8],
+        "training_data": f"{n} synthetic lateral skull phantoms ({a.data_note}), half fractured",
+        "intended_use": INTENDED_USE}
+    body = card("nasal_fracture: nasal bone fracture classifier (Osteon reference model)", [
+        ("Model", "6 conv-BN-ReLU layers (3 with stride 2, the first one 256 -> 128) to 64 x 32x32 features, "
+                  "a linear classifier applied per position (class activation map); logit = mean of the 16 "
+                  "highest map values. "
+                  f"{sum(p.numel() for p in clf.parameters())} parameters."),
+        ("Preprocessing (the C++ pipeline must reproduce it)", crop_doc),
+        ("Training data", f"{n} skull phantoms, {a.data_note} "
+                          f"(tools/phantom at {phantom_version()}), about half fractured (discontinuity, step-off, "
+                          "angulation). Crops from the truth landmarks with random jitter (centre sigma 0.12 |T-N|, "
+                          f"side x exp(N(0, 0.08))) to mimic localiser error. Loss: BCE on the logit + BCE (positive weight 10) "
+                          "of the class activation map against the truth fracture mask max-pooled to 32x32 (training "
+                          f"signal only; inference needs only the crop). AdamW, one-cycle LR, {a.epochs} "
+                          f"epochs, batch 16, torch seed {a.seed}."),
+        ("Metrics (held-out phantoms, seed 912)",
+         f"Crops made from the {rep['crops_from']} (the real chain).\n\n"
+         f"| metric | value | target |\n|---|---|---|\n"
+         f"| ROC AUC ({rep['test_images']} images) | {rep['auc']:.4f} | >= 0.95 |\n"
+         f"| accuracy at 0.5 | {rep['accuracy_at_0.5']:.3f} | |\n"
+         f"| sensitivity / specificity at 0.5 | {rep['sensitivity_at_0.5']:.3f} / {rep['specificity_at_0.5']:.3f} | |\n\n"
+         f"Training time: {t_clf:.0f} s with {torch.get_num_threads()} intra-op thread(s) on a shared 2-core CPU (data preparation {t_data:.0f} s, shared with nasal_anomaly)."),
+        ("Intended use", "Demonstration of the Osteon nasal-fracture pipeline. Not for primary diagnosis; "
+                         "not a medical device."),
+        ("Limitations", "Synthetic single-break fractures only (no comminuted, old or healed fractures, no septal "
+                        "deviation). The phantom distractors (sutures, groove) are the only confounders seen."),
+    ])
+    write_model_dir(a.out, clf, manifest, body)
+    return rep
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--gen-epochs", type=int, default=4)
+    ap.add_argument("--steps", type=int, default=0)
+    ap.add_argument("--limit", type=int, default=100000)
+    ap.add_argument("--report", default="")
+    ap.add_argument("--seed", type=int, default=4)
+    ap.add_argument("--anomaly-only", action="store_true",
+                    help="reuse OUT/nasal_fracture/model.pt as the fixed classifier, train and export only nasal_anomaly")
+    ap.add_argument("--data-note", default="osteon-phantom --kind skull --seed 12 --rows 512 --png",
+                    help="how DATA/skull_train was made, for the manifest and card")
+    a = ap.parse_args()
+    setup(a.seed)
+    t = Timer()
+    tr = cache(os.path.join(a.data, f"nasal_crop_train_{a.limit}.npz"),
+               lambda: build(os.path.join(a.data, "skull_train"), a.limit, jitter_seed=a.seed))
+    te_dir = os.path.join(a.data, "skull_test")
+    side_px = int(read_truth(os.path.join(a.data, "skull_train"))[0]["cols"])
+    loc_path = os.path.join(a.out, "nasal_localiser", "model.pt")
+    loc = torch.jit.load(loc_path).eval() if os.path.exists(loc_path) else None
+    te = build(te_dir, a.limit, localiser=loc)
+    t_data = t.s()
+    n = len(tr["x"])
+    bs = 16
+    rng = np.random.default_rng(a.seed)
+
+    # ---- classifier
+    clf = Classifier()
+    rep = {}
+    if a.anomaly_only:
+        clf.load_state_dict(torch.jit.load(os.path.join(a.out, "nasal_fracture", "model.pt")).state_dict())
+        clf.eval()
+        rep["crops_from"] = "nasal_localiser predictions" if loc is not None else "truth landmarks"
+        for p in clf.parameters():
+            p.requires_grad_(False)
+    else:
+        rep = train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px)
+
+    # ---- generator ("healer")
+    gen = Healer(clf)
+    gopt = torch.optim.Adam(gen.unet.parameters(), 2e-3)
+    t2 = Timer()
+    step = 0
+    for ep in range(a.gen_epochs):
+        gen.unet.train()
+        tot = 0.0
+        for idx in batches(n, bs, True, rng):
+            x = as_x(tr, idx)
+            y = torch.from_numpy(tr["y"][idx])
+            m = torch.from_numpy(tr["m"][idx]).float()[:, None]
+            near = F.max_pool2d(m, 9, stride=1, padding=4)  # fracture region, dilated (128 grid)
+            r = gen.residual(x)
+            healed = x + F.interpolate(r, scale_factor=2.0, mode="bilinear", align_corners=False)
+            logit, _ = clf.logit_and_cam(healed)
+            frac = y[:, None, None, None]
+            # leave normal crops and everything away from the break unchanged; change fractured
+            # crops until the fixed classifier calls them normal
+            l_keep = (r.abs() * (1 - frac * near)).mean() * 20.0
+            l_cls = (F.softplus(logit[:, 0]) * y).sum() / y.sum().clamp_min(1.0)
+            loss = l_keep + l_cls
+            gopt.zero_grad()
+            loss.backward()
+            gopt.step()
+            tot += float(loss) * len(idx)
+            step += 1
+            if a.steps and step >= a.steps:
+                break
+        print(f"nasal_anomaly epoch {ep} loss {tot / n:.4f} {t2.s():.0f}s", flush=True)
+        if a.steps and step >= a.steps:
+            break
+    t_gen = t2.s()
+    gen.eval()
+    hits, dists, healed_prob = [], [], []
+    with torch.no_grad():
+        for i in np.nonzero(te["y"] == 1)[0]:
+            x = as_x(te, [i])
+            healed, an = gen(x)
+            k = int(torch.argmax(an[0, 0]))
+            py, px = divmod(k, C)
+            d = float(np.hypot(px - te["fp"][i][0], py - te["fp"][i][1]))
+            dists.append(d)
+            hits.append(d <= 10.0)
+            healed_prob.append(float(clf(healed)[0]))
+    grep = {"model": "nasal_anomaly", "fractured_test_images": len(hits),
+            "peak_within_10px": float(np.mean(hits)) if hits else float("nan"),
+            "peak_distance_median_px": float(np.median(dists)) if dists else float("nan"),
+            "healed_mean_fracture_probability": float(np.mean(healed_prob)) if healed_prob else float("nan"),
+            "epochs": a.gen_epochs, "train_s": round(t_gen, 1)}
+    print(grep, flush=True)
+    gmanifest = {
+        "name": "nasal_anomaly", "version": "1.0.0", "task": "image_to_image",
+        "description": "Heals the 256x256 nasal crop; anomaly map = smoothed |x - G(x)| weighted by the classifier's attention",
+        "input": {"name": "image", "channels": 1, "height": C, "width": C, "dtype": "float32",
+                  "value_range": [0.0, 1.0], "normalisation": {"type": "none"}},
+        "outputs": [{"name": "healed", "shape": [1, C, C], "meaning": "the crop made to look non-fractured (same scale as the input)"},
+                    {"name": "anomaly", "shape": [1, C, C],
+                     "meaning": "15x15 box-smoothed |x - G(x)| x (nasal_fracture attention)^2, max-normalised to 0..1"}],
+        "precision": ["fp32"], "preferred_batch_sizes": [1, 4, 8],
+        "training_data": f"{n} synthetic lateral skull phantoms ({a.data_note})",
+        "intended_use": INTENDED_USE}
+    gbody = card("nasal_anomaly: nasal crop healer and anomaly map (Osteon reference model)", [
+        ("Model", "Residual U-Net generator (widths 8-16-32-64) at 128x128 inside (2x2 average pooling in, "
+                  "bilinear 2x up out): healed = x + G(x). The fixed nasal_fracture classifier is embedded "
+                  "(a copy of its weights) for the attention weighting of the anomaly map: anomaly = 15x15 box "
+                  "filter of |x - G(x)| times the classifier's attention squared, max-normalised. That formula was "
+                  "chosen on 250 fractured training crops: the residual alone peaked within 10 px of the break in only "
+                  "about 15% of them, attention alone in 80%, the product in 81%; the localisation comes mostly from "
+                  "the classifier's attention (trained with the fracture mask as an auxiliary target). "
+                  f"{sum(p.numel() for p in gen.unet.parameters())} generator parameters."),
+        ("Preprocessing (the C++ pipeline must reproduce it)", "Exactly the nasal_fracture crop:\n\n" + make_crop_doc(side_px)),
+        ("Training", "G-C variant of the G-D-C method, no discriminator: the fixed classifier's loss "
+                     "softplus(logit(x + G(x))) pushes fractured crops to 'no fracture', and an L1 penalty (x20) "
+                     "keeps the residual at zero on non-fractured crops and, on fractured crops, everywhere except "
+                     "a 9-pixel dilation (128 grid) of the truth fracture mask. The mask is used only as a training "
+                     f"signal; inference needs only the crop. Adam 2e-3, {a.gen_epochs} epochs, batch 16, "
+                     f"seed {a.seed}. Data: as nasal_fracture."),
+        ("Metrics (held-out phantoms, seed 912)",
+         f"Fractured crops only, made from the {rep['crops_from']}.\n\n"
+         f"| metric | value | target |\n|---|---|---|\n"
+         f"| anomaly peak within 10 px (256 crop) of the truth fracture point ({grep['fractured_test_images']} crops) | "
+         f"{100 * grep['peak_within_10px']:.1f} % | >= 80 % |\n"
+         f"| median peak distance | {grep['peak_distance_median_px']:.1f} px | |\n"
+         f"| mean fracture probability of the healed crops | {grep['healed_mean_fracture_probability']:.3f} | low |\n\n"
+         f"Training time: {t_gen:.0f} s with {torch.get_num_threads()} intra-op thread(s) on a shared 2-core CPU."),
+        ("Intended use", "Demonstration of the Osteon nasal-fracture pipeline's heat map. Not for primary "
+                         "diagnosis; not a medical device."),
+        ("Limitations", "Synthetic fractures only; the healed image is not a plausible radiograph outside the "
+                        "fracture region's immediate neighbourhood. The map is meaningful only when the "
+                        "classifier calls the crop fractured."),
+    ])
+    write_model_dir(a.out, gen, gmanifest, gbody)
+    if not a.anomaly_only:
+        write_report(a.report, "nasal_fracture", rep)
+    write_report(a.report, "nasal_anomaly", grep)
+
+
+if __name__ == "__main__":
+    main()
