@@ -19,5 +19,7 @@ Command add_ingest_command(CLI::App& root);
 Command add_infer_command(CLI::App& root);
 // imaging: pixel decoding and hand preprocessing against DCMTK's dcmj2pnm (imaging_command.cpp).
 Command add_imaging_command(CLI::App& root);
+// osteon-bench e2e: C-STORE -> findings latency per body part through the real node.
+Command add_e2e_command(CLI::App& root);
 
 }  // namespace osteon::bench

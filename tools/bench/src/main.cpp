@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   std::vector<osteon::bench::Command> commands{osteon::bench::add_ingest_command(cli),
                                                 osteon::bench::add_infer_command(cli),
-                                                osteon::bench::add_imaging_command(cli)};
+                                                osteon::bench::add_imaging_command(cli),
+                                                osteon::bench::add_e2e_command(cli)};
   CLI11_PARSE(cli, argc, argv);
   for (auto& command : commands) {
     if (!command.app->parsed()) continue;
