@@ -7,12 +7,11 @@ contrast-normalised, letterboxed hand plus the patient's sex (second input).
 Training uses the truth hand masks; the held-out evaluation runs the whole chain with the
 exported models/hand_seg (when present in --out) and also reports the truth-mask result.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (INTENDED_USE, Timer, batches, cache, card, contrast, letterbox, load_mask, load_png,  # noqa: E402
+from common import (arg_parser, fit, one_cycle, INTENDED_USE, Timer, cache, card, contrast, letterbox, load_mask, load_png,  # noqa: E402
                     phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
 
 S = 256
@@ -83,14 +82,7 @@ def run(model, d):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=24)
-    ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=100000)
-    ap.add_argument("--report", default="")
-    ap.add_argument("--seed", type=int, default=2)
+    ap = arg_parser(epochs=24, seed=2)
     a = ap.parse_args()
     setup(a.seed)
     t = Timer()
@@ -107,34 +99,21 @@ def main():
     n = len(tr["x"])
     bs = 16
     opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=max(1, a.epochs * ((n + bs - 1) // bs)))
+    sched = one_cycle(opt, 2e-3, a.epochs, n, bs)
     rng = np.random.default_rng(a.seed)
-    step = 0
-    t1 = Timer()
-    for ep in range(a.epochs):
-        model.train()
-        tot = 0.0
-        for idx in batches(n, bs, True, rng):
-            x = torch.from_numpy(tr["x"][idx].astype(np.float32) / 255.0)[:, None]
-            if rng.random() < 0.5:  # small shifts (crop jitter)
-                dx, dy = (int(v) for v in rng.integers(-6, 7, 2))
-                x = torch.roll(x, (dy, dx), (2, 3))
-            s = torch.from_numpy(tr["sex"][idx])[:, None]
-            y = torch.from_numpy(tr["age"][idx])[:, None]
-            pred, _ = model(x, s)
-            loss = F.smooth_l1_loss(pred / 12.0, y / 12.0)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            step += 1
-            if a.steps and step >= a.steps:
-                break
-        print(f"bone_age epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
-        if a.steps and step >= a.steps:
-            break
-    t_train = t1.s()
+
+    def loss_of(idx):
+        x = torch.from_numpy(tr["x"][idx].astype(np.float32) / 255.0)[:, None]
+        if rng.random() < 0.5:  # small shifts (crop jitter)
+            dx, dy = (int(v) for v in rng.integers(-6, 7, 2))
+            x = torch.roll(x, (dy, dx), (2, 3))
+        s = torch.from_numpy(tr["sex"][idx])[:, None]
+        y = torch.from_numpy(tr["age"][idx])[:, None]
+        pred, _ = model(x, s)
+        loss = F.smooth_l1_loss(pred / 12.0, y / 12.0)
+        return loss
+
+    t_train = fit("bone_age", model, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
     model.eval()
     err_truth = np.abs(run(model, te) - te["age"])
     rep = {"model": "bone_age", "test_images": int(len(err_truth)), "mae_truth_mask": float(err_truth.mean()),

@@ -18,6 +18,7 @@ Conventions
 * contrast(v): z = (v - mean) / std over the given pixels (std floored at 1e-3), clipped to
   [-3, 3], then mapped to [0, 1] as z / 6 + 0.5.
 """
+import argparse
 import hashlib
 import json
 import math
@@ -147,6 +148,51 @@ def batches(n, bs, shuffle, rng=None):
     idx = rng.permutation(n) if shuffle else np.arange(n)
     for i in range(0, n, bs):
         yield idx[i:i + bs]
+
+
+def arg_parser(epochs, seed):
+    """The options every training script takes (--data, --out, --epochs, --steps, --limit,
+    --report, --seed); scripts add their own."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--epochs", type=int, default=epochs)
+    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (smoke test)")
+    ap.add_argument("--limit", type=int, default=100000)
+    ap.add_argument("--report", default="")
+    ap.add_argument("--seed", type=int, default=seed)
+    return ap
+
+
+def one_cycle(opt, lr, epochs, n, bs):
+    """OneCycle learning-rate schedule over `epochs` of ceil(n / bs) steps."""
+    return torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=max(1, epochs * ((n + bs - 1) // bs)))
+
+
+def fit(name, module, opt, sched, n, bs, epochs, max_steps, rng, loss_of):
+    """The training loop the scripts share: per epoch, shuffled batches of `bs` indices; loss_of(idx)
+    returns the batch loss; one optimiser (and schedule) step per batch; a loss line per epoch.
+    max_steps > 0 stops after that many steps (smoke test). Returns the training time in seconds."""
+    step = 0
+    t = Timer()
+    for ep in range(epochs):
+        module.train()
+        tot = 0.0
+        for idx in batches(n, bs, True, rng):
+            loss = loss_of(idx)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+            tot += float(loss) * len(idx)
+            step += 1
+            if max_steps and step >= max_steps:
+                break
+        print(f"{name} epoch {ep} loss {tot / n:.4f} {t.s():.0f}s", flush=True)
+        if max_steps and step >= max_steps:
+            break
+    return t.s()
 
 
 def conv_block(cin, cout, stride=1):

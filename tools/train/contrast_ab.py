@@ -8,12 +8,11 @@ Target: the alpha and beta that map the 1st and 99th percentiles of the *hand* p
 mask) to 0.05 and 0.95, i.e. a histogram stretch that ignores the (possibly over-bright, uneven)
 background and the collimator borders. Input: the same 128x128 letterbox as hand_seg.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (INTENDED_USE, Timer, batches, cache, card, phantom_version, setup,  # noqa: E402
+from common import (arg_parser, fit, one_cycle, INTENDED_USE, Timer, cache, card, phantom_version, setup,  # noqa: E402
                     write_model_dir, write_report, F, np, torch, nn)
 from hand_seg import build  # noqa: E402  (same cached 128x128 letterbox and mask)
 
@@ -54,14 +53,7 @@ class AlphaBeta(nn.Module):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=100000)
-    ap.add_argument("--report", default="")
-    ap.add_argument("--seed", type=int, default=6)
+    ap = arg_parser(epochs=8, seed=6)
     a = ap.parse_args()
     setup(a.seed)
     t = Timer()
@@ -73,34 +65,21 @@ def main():
     n = len(tr["x"])
     bs = 16
     opt = torch.optim.Adam(model.parameters(), 2e-3)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=max(1, a.epochs * ((n + bs - 1) // bs)))
+    sched = one_cycle(opt, 2e-3, a.epochs, n, bs)
     rng = np.random.default_rng(a.seed)
-    step = 0
-    t1 = Timer()
-    for ep in range(a.epochs):
-        model.train()
-        tot = 0.0
-        for idx in batches(n, bs, True, rng):
-            x = torch.from_numpy(tr["x"][idx])[:, None]
-            y = torch.from_numpy(ytr[idx])
-            p = model(x)
-            # error in the mapped values of the hand's p1 and p99 (what matters downstream)
-            p1 = (LO - y[:, 1]) / y[:, 0]
-            p99 = (HI - y[:, 1]) / y[:, 0]
-            loss = (F.smooth_l1_loss(p[:, 0] * p1 + p[:, 1], torch.full_like(p1, LO), beta=0.02)
-                    + F.smooth_l1_loss(p[:, 0] * p99 + p[:, 1], torch.full_like(p99, HI), beta=0.02))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            step += 1
-            if a.steps and step >= a.steps:
-                break
-        print(f"hand_contrast epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
-        if a.steps and step >= a.steps:
-            break
-    t_train = t1.s()
+
+    def loss_of(idx):
+        x = torch.from_numpy(tr["x"][idx])[:, None]
+        y = torch.from_numpy(ytr[idx])
+        p = model(x)
+        # error in the mapped values of the hand's p1 and p99 (what matters downstream)
+        p1 = (LO - y[:, 1]) / y[:, 0]
+        p99 = (HI - y[:, 1]) / y[:, 0]
+        loss = (F.smooth_l1_loss(p[:, 0] * p1 + p[:, 1], torch.full_like(p1, LO), beta=0.02)
+                + F.smooth_l1_loss(p[:, 0] * p99 + p[:, 1], torch.full_like(p99, HI), beta=0.02))
+        return loss
+
+    t_train = fit("hand_contrast", model, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
     model.eval()
     with torch.no_grad():
         p = torch.cat([model(torch.from_numpy(te["x"][i:i + 64])[:, None]) for i in range(0, len(te["x"]), 64)]).numpy()

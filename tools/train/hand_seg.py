@@ -7,12 +7,11 @@ DATA/hand_train and DATA/hand_test are `osteon-phantom --kind hand --rows 512 --
 Input: the working image (longer side 512) letterboxed to 128x128 (area), values in [0, 1]
 (PNG / 255, no contrast normalisation), zero padding. Output: mask probability 1x128x128.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (INTENDED_USE, UNet, Timer, batches, cache, card, letterbox, load_mask, load_png,  # noqa: E402
+from common import (arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, cache, card, letterbox, load_mask, load_png,  # noqa: E402
                     phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
 
 S = 128
@@ -72,14 +71,7 @@ def dice(a, b):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--steps", type=int, default=0, help="stop after this many steps (smoke test)")
-    ap.add_argument("--limit", type=int, default=100000)
-    ap.add_argument("--report", default="")
-    ap.add_argument("--seed", type=int, default=1)
+    ap = arg_parser(epochs=6, seed=1)
     a = ap.parse_args()
     setup(a.seed)
     t = Timer()
@@ -90,34 +82,20 @@ def main():
     model = Seg()
     opt = torch.optim.Adam(model.parameters(), 3e-3)
     n = len(tr["x"])
-    steps_per_epoch = (n + 15) // 16
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=max(1, a.epochs * steps_per_epoch))
+    sched = one_cycle(opt, 3e-3, a.epochs, n, 16)
     rng = np.random.default_rng(a.seed)
-    step = 0
-    t1 = Timer()
-    for ep in range(a.epochs):
-        model.train()
-        tot = 0.0
-        for idx in batches(n, 16, True, rng):
-            x = torch.from_numpy(tr["x"][idx])[:, None]
-            y = torch.from_numpy(tr["y"][idx]).float()[:, None]
-            if rng.random() < 0.5:  # exposure augmentation
-                x = x.clamp(0, 1) ** float(rng.uniform(0.7, 1.4))
-            logit = model.net(x)
-            p = torch.sigmoid(logit)
-            loss = F.binary_cross_entropy_with_logits(logit, y) + 1 - (2 * (p * y).sum() + 1) / (p.sum() + y.sum() + 1)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            step += 1
-            if a.steps and step >= a.steps:
-                break
-        print(f"hand_seg epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
-        if a.steps and step >= a.steps:
-            break
-    t_train = t1.s()
+
+    def loss_of(idx):
+        x = torch.from_numpy(tr["x"][idx])[:, None]
+        y = torch.from_numpy(tr["y"][idx]).float()[:, None]
+        if rng.random() < 0.5:  # exposure augmentation
+            x = x.clamp(0, 1) ** float(rng.uniform(0.7, 1.4))
+        logit = model.net(x)
+        p = torch.sigmoid(logit)
+        loss = F.binary_cross_entropy_with_logits(logit, y) + 1 - (2 * (p * y).sum() + 1) / (p.sum() + y.sum() + 1)
+        return loss
+
+    t_train = fit("hand_seg", model, opt, sched, n, 16, a.epochs, a.steps, rng, loss_of)
     model.eval()
     with torch.no_grad():
         p = torch.cat([model(torch.from_numpy(te["x"][i:i + 32])[:, None]) for i in range(0, len(te["x"]), 32)])

@@ -8,13 +8,12 @@ held-out calibration set and built into the model and the manifest).
 DATA/hip_train (training), DATA/hip_val (threshold calibration), DATA/hip_test (metrics):
 `osteon-phantom --kind hip --rows 461 --png` runs with different seeds.
 """
-import argparse
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (HERE, INTENDED_USE, Timer, batches, bilinear_crop, cache, card, contrast, load_mask,  # noqa: E402
+from common import (arg_parser, fit, one_cycle, HERE, INTENDED_USE, Timer, bilinear_crop, cache, card, contrast, load_mask,  # noqa: E402
                     load_png, phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
 
 C = 128
@@ -103,14 +102,7 @@ def probs(net, d):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=14)
-    ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=100000)
-    ap.add_argument("--report", default="")
-    ap.add_argument("--seed", type=int, default=5)
+    ap = arg_parser(epochs=14, seed=5)
     a = ap.parse_args()
     setup(a.seed)
     ids = catalogue_ids()
@@ -125,38 +117,25 @@ def main():
     n = len(tr["x"])
     bs = 16
     opt = torch.optim.AdamW(net.parameters(), 2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=max(1, a.epochs * ((n + bs - 1) // bs)))
+    sched = one_cycle(opt, 2e-3, a.epochs, n, bs)
     rng = np.random.default_rng(a.seed)
-    step = 0
-    t1 = Timer()
-    for ep in range(a.epochs):
-        net.train()
-        tot = 0.0
-        for idx in batches(n, bs, True, rng):
-            x = torch.from_numpy(tr["x"][idx].astype(np.float32) / 255.0)[:, None]
-            flip = torch.from_numpy(rng.random(len(idx)) < 0.5)
-            x = torch.where(flip[:, None, None, None], x.flip(3), x)
-            y = torch.from_numpy(tr["y"][idx])
-            logits = net(x)
-            known = y >= 0
-            logp = F.log_softmax(logits, 1)
-            loss = torch.zeros(())
-            if bool(known.any()):
-                loss = loss + F.nll_loss(logp[known], y[known])
-            if bool((~known).any()):  # outlier exposure: unknown designs -> uniform prediction
-                loss = loss + 0.5 * (-logp[~known].mean(dim=1)).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            step += 1
-            if a.steps and step >= a.steps:
-                break
-        print(f"implant_id epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
-        if a.steps and step >= a.steps:
-            break
-    t_train = t1.s()
+
+    def loss_of(idx):
+        x = torch.from_numpy(tr["x"][idx].astype(np.float32) / 255.0)[:, None]
+        flip = torch.from_numpy(rng.random(len(idx)) < 0.5)
+        x = torch.where(flip[:, None, None, None], x.flip(3), x)
+        y = torch.from_numpy(tr["y"][idx])
+        logits = net(x)
+        known = y >= 0
+        logp = F.log_softmax(logits, 1)
+        loss = torch.zeros(())
+        if bool(known.any()):
+            loss = loss + F.nll_loss(logp[known], y[known])
+        if bool((~known).any()):  # outlier exposure: unknown designs -> uniform prediction
+            loss = loss + 0.5 * (-logp[~known].mean(dim=1)).mean()
+        return loss
+
+    t_train = fit("implant_id", net, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
     net.eval()
     pv = probs(net, va)
     kv = va["y"] >= 0

@@ -8,12 +8,11 @@ classifier's attention), with the fixed classifier as a loss (the G-C part of th
 Training crops come from the truth landmarks with random jitter (to mimic the localiser); the
 held-out evaluation crops from models/nasal_localiser's predictions when it is in --out.
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (INTENDED_USE, UNet, Timer, batches, bilinear_crop, cache, card, contrast, from_letterbox,  # noqa: E402
+from common import (arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, batches, bilinear_crop, cache, card, contrast, from_letterbox,  # noqa: E402
                     letterbox, load_mask, load_png, phantom_version, read_truth, setup, write_model_dir,
                     write_report, F, np, torch, nn)
 
@@ -149,33 +148,20 @@ def make_crop_doc(side_px):
 
 def train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px):
     opt = torch.optim.AdamW(clf.parameters(), 3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=max(1, a.epochs * ((n + bs - 1) // bs)))
-    step = 0
-    t1 = Timer()
-    for ep in range(a.epochs):
-        clf.train()
-        tot = 0.0
-        for idx in batches(n, bs, True, rng):
-            x = as_x(tr, idx)
-            y = torch.from_numpy(tr["y"][idx])[:, None]
-            logit, cam = clf.logit_and_cam(x)
-            # auxiliary dense supervision: the class activation map should mark the break (the
-            # truth fracture mask, 128 grid, max-pooled to the 32x32 map); empty for normal crops
-            mt = F.max_pool2d(torch.from_numpy(tr["m"][idx]).float()[:, None], 4)
-            l_map = F.binary_cross_entropy_with_logits(cam, mt, pos_weight=torch.tensor(10.0))
-            loss = F.binary_cross_entropy_with_logits(logit, y) + l_map
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            step += 1
-            if a.steps and step >= a.steps:
-                break
-        print(f"nasal_fracture epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
-        if a.steps and step >= a.steps:
-            break
-    t_clf = t1.s()
+    sched = one_cycle(opt, 3e-3, a.epochs, n, bs)
+
+    def loss_of(idx):
+        x = as_x(tr, idx)
+        y = torch.from_numpy(tr["y"][idx])[:, None]
+        logit, cam = clf.logit_and_cam(x)
+        # auxiliary dense supervision: the class activation map should mark the break (the
+        # truth fracture mask, 128 grid, max-pooled to the 32x32 map); empty for normal crops
+        mt = F.max_pool2d(torch.from_numpy(tr["m"][idx]).float()[:, None], 4)
+        l_map = F.binary_cross_entropy_with_logits(cam, mt, pos_weight=torch.tensor(10.0))
+        loss = F.binary_cross_entropy_with_logits(logit, y) + l_map
+        return loss
+
+    t_clf = fit("nasal_fracture", clf, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
     clf.eval()
     with torch.no_grad():
         prob = torch.cat([clf(as_x(te, slice(i, i + 32)))[0][:, 0] for i in range(0, len(te["x"]), 32)]).numpy()
@@ -233,15 +219,8 @@ def train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=12)
+    ap = arg_parser(epochs=12, seed=4)
     ap.add_argument("--gen-epochs", type=int, default=4)
-    ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=100000)
-    ap.add_argument("--report", default="")
-    ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--anomaly-only", action="store_true",
                     help="reuse OUT/nasal_fracture/model.pt as the fixed classifier, train and export only nasal_anomaly")
     ap.add_argument("--data-note", default="osteon-phantom --kind skull --seed 12 --rows 512 --png",

@@ -8,12 +8,11 @@ Input: working image (512x512) letterboxed to 128x128 (area) with contrast norma
 resized image. Outputs: landmarks [2, 2] = [[x, y] nasion, [x, y] tip] in input (128 px)
 coordinates, and the two 64x64 heatmaps (softmax probabilities).
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (INTENDED_USE, UNet, Timer, batches, cache, card, from_letterbox, letterbox, load_png,  # noqa: E402
+from common import (arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, cache, card, from_letterbox, letterbox, load_png,  # noqa: E402
                     phantom_version, read_truth, setup, to_letterbox, write_model_dir, write_report, F, np, torch, nn)
 
 S = 128
@@ -59,14 +58,7 @@ def predict(model, x):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=0)
-    ap.add_argument("--limit", type=int, default=100000)
-    ap.add_argument("--report", default="")
-    ap.add_argument("--seed", type=int, default=3)
+    ap = arg_parser(epochs=10, seed=3)
     a = ap.parse_args()
     setup(a.seed)
     t = Timer()
@@ -77,36 +69,23 @@ def main():
     n = len(tr["x"])
     bs = 16
     opt = torch.optim.Adam(model.parameters(), 3e-3)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=max(1, a.epochs * ((n + bs - 1) // bs)))
+    sched = one_cycle(opt, 3e-3, a.epochs, n, bs)
     rng = np.random.default_rng(a.seed)
     yy, xx = torch.meshgrid(model.coords, model.coords, indexing="ij")
-    step = 0
-    t1 = Timer()
-    for ep in range(a.epochs):
-        model.train()
-        tot = 0.0
-        for idx in batches(n, bs, True, rng):
-            x = torch.from_numpy(tr["x"][idx])[:, None]
-            y = torch.from_numpy(tr["pts"][idx])
-            pred, p = model(x)
-            # Gaussian target heatmaps (sigma 2 input px) + L1 on the soft-argmax coordinates
-            d2 = (xx[None, None] - y[:, :, 0, None, None]) ** 2 + (yy[None, None] - y[:, :, 1, None, None]) ** 2
-            tgt = torch.exp(-d2 / (2 * 2.0 ** 2))
-            tgt = tgt / tgt.sum(dim=(2, 3), keepdim=True)
-            ce = -(tgt * torch.log(p + 1e-8)).sum(dim=(2, 3)).mean()
-            loss = F.l1_loss(pred, y) + 0.2 * ce
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            tot += float(loss) * len(idx)
-            step += 1
-            if a.steps and step >= a.steps:
-                break
-        print(f"nasal_localiser epoch {ep} loss {tot / n:.4f} {t1.s():.0f}s", flush=True)
-        if a.steps and step >= a.steps:
-            break
-    t_train = t1.s()
+
+    def loss_of(idx):
+        x = torch.from_numpy(tr["x"][idx])[:, None]
+        y = torch.from_numpy(tr["pts"][idx])
+        pred, p = model(x)
+        # Gaussian target heatmaps (sigma 2 input px) + L1 on the soft-argmax coordinates
+        d2 = (xx[None, None] - y[:, :, 0, None, None]) ** 2 + (yy[None, None] - y[:, :, 1, None, None]) ** 2
+        tgt = torch.exp(-d2 / (2 * 2.0 ** 2))
+        tgt = tgt / tgt.sum(dim=(2, 3), keepdim=True)
+        ce = -(tgt * torch.log(p + 1e-8)).sum(dim=(2, 3)).mean()
+        loss = F.l1_loss(pred, y) + 0.2 * ce
+        return loss
+
+    t_train = fit("nasal_localiser", model, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
     model.eval()
     pred = predict(model, te["x"])
     errs = []
