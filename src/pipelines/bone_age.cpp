@@ -39,23 +39,12 @@ BoneAgePipeline::BoneAgePipeline(ModelSet models, ModelRef contrast)
     : models_(std::move(models)), contrast_(std::move(contrast)) {}
 
 Finding BoneAgePipeline::run(const JobInput& input) {
-  Finding f;
-  f.model_name = models_.names();
-  f.model_version = models_.versions();
-  f.model_sha256 = models_.sha256s();
-  if (const auto why = models_.unavailable_reason()) {
-    f.outcome = Outcome::retry;
-    f.summary = *why;
-    return f;
-  }
+  Finding f = detail::start_finding(models_, models_.unavailable_reason());
+  if (f.outcome == Outcome::retry) return f;
   const auto& age_manifest = models_.manifest(age_model);
   nlohmann::json data;
   data["pipeline"] = "bone_age";
-  data["models"] = nlohmann::json::array();
-  for (const char* m : {seg_model, age_model}) {
-    const auto& man = models_.manifest(m);
-    data["models"].push_back({{"name", man.name}, {"version", man.version}, {"sha256", man.sha256}});
-  }
+  data["models"] = detail::model_list(models_, {seg_model, age_model});
   if (input.profile) data["profile"] = input.profile->id;
 
   const double min_age = profile_number(input.profile, "min_age_months", 0.0);

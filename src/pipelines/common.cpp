@@ -302,6 +302,27 @@ std::string fixed(double value, int decimals) { return fmt::format("{:.{}f}", va
 
 namespace osteon::pipelines::detail {
 
+Finding start_finding(const ModelSet& models, const std::optional<std::string>& unavailable) {
+  Finding f;
+  f.model_name = models.names();
+  f.model_version = models.versions();
+  f.model_sha256 = models.sha256s();
+  if (unavailable) {
+    f.outcome = Outcome::retry;
+    f.summary = *unavailable;
+  }
+  return f;
+}
+
+nlohmann::json model_list(const ModelSet& models, std::initializer_list<const char*> names) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const char* m : names) {
+    const auto& man = models.manifest(m);
+    list.push_back({{"name", man.name}, {"version", man.version}, {"sha256", man.sha256}});
+  }
+  return list;
+}
+
 Finding decode_failure(Finding f, results::AnalysisKind kind, const std::exception& e, nlohmann::json& data) {
   const std::string reason = std::string("the image cannot be decoded: ") + e.what();
   f.outcome = Outcome::not_analysable;

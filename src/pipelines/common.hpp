@@ -13,6 +13,7 @@
 
 #include "osteon/imaging/image.hpp"
 #include "osteon/inference/tensor.hpp"
+#include "osteon/pipelines/models.hpp"
 #include "osteon/pipelines/pipeline.hpp"
 
 namespace osteon::pipelines::detail {
@@ -123,6 +124,12 @@ namespace osteon::pipelines::detail {
 
 /// A decoding failure (no pixel data, corrupt, unsupported, too large): not analysable, with
 /// the reason. Sets f.result, f.summary and f.data_json (data gains "not_analysable").
+/// A finding stamped with the models' names, versions and hashes; when a model is unavailable,
+/// already a retry with the reason (check `outcome == Outcome::retry` and return it).
+Finding start_finding(const ModelSet& models, const std::optional<std::string>& unavailable);
+/// [{name, version, sha256}] of the named models, for the finding's data.
+nlohmann::json model_list(const ModelSet& models, std::initializer_list<const char*> names);
+
 Finding decode_failure(Finding f, results::AnalysisKind kind, const std::exception& e, nlohmann::json& data);
 /// A failure while running: inference queue full or model gone (retry), else rethrown.
 Finding error_finding(Finding f, results::AnalysisKind kind, const std::exception& e, nlohmann::json& data);

@@ -74,15 +74,8 @@ std::optional<std::string> ImplantIdPipeline::unavailable_reason() const {
 }
 
 Finding ImplantIdPipeline::run(const JobInput& input) {
-  Finding f;
-  f.model_name = models_.names();
-  f.model_version = models_.versions();
-  f.model_sha256 = models_.sha256s();
-  if (const auto why = unavailable_reason()) {
-    f.outcome = Outcome::retry;
-    f.summary = *why;
-    return f;
-  }
+  Finding f = detail::start_finding(models_, unavailable_reason());
+  if (f.outcome == Outcome::retry) return f;
   const auto& man = models_.manifest(classifier_model);
   std::vector<std::string> labels;
   for (const auto& o : man.outputs) {

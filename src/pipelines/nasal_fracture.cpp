@@ -29,23 +29,12 @@ NasalFracturePipeline::NasalFracturePipeline(std::shared_ptr<inference::Schedule
 NasalFracturePipeline::NasalFracturePipeline(ModelSet models) : models_(std::move(models)) {}
 
 Finding NasalFracturePipeline::run(const JobInput& input) {
-  Finding f;
-  f.model_name = models_.names();
-  f.model_version = models_.versions();
-  f.model_sha256 = models_.sha256s();
-  if (const auto why = models_.unavailable_reason()) {
-    f.outcome = Outcome::retry;
-    f.summary = *why;
-    return f;
-  }
+  Finding f = detail::start_finding(models_, models_.unavailable_reason());
+  if (f.outcome == Outcome::retry) return f;
   const auto& clf = models_.manifest(classifier_model);
   nlohmann::json data;
   data["pipeline"] = "nasal_fracture";
-  data["models"] = nlohmann::json::array();
-  for (const char* m : {localiser_model, classifier_model, anomaly_model}) {
-    const auto& man = models_.manifest(m);
-    data["models"].push_back({{"name", man.name}, {"version", man.version}, {"sha256", man.sha256}});
-  }
+  data["models"] = detail::model_list(models_, {localiser_model, classifier_model, anomaly_model});
   if (input.profile) data["profile"] = input.profile->id;
   double suspicious = input.profile ? input.profile->number("suspicious_threshold", default_suspicious) : default_suspicious;
   double definite = input.profile ? input.profile->number("definite_threshold", default_definite) : default_definite;
