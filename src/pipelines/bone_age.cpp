@@ -10,6 +10,7 @@
 #include "common.hpp"
 #include "hand_checks.hpp"
 #include "osteon/core/error.hpp"
+#include "osteon/dicom/patient_info.hpp"
 #include "osteon/pipelines/patient.hpp"
 
 namespace osteon::pipelines {
@@ -59,7 +60,7 @@ Finding BoneAgePipeline::run(const JobInput& input) {
     PatientInfo patient;
     try {
       decoded = detail::make_working(input.file);
-      patient = read_patient_info(input.file);
+      patient = dicom::read_patient_info(input.file);
     } catch (const Error& e) {
       return detail::decode_failure(std::move(f), results::AnalysisKind::bone_age, e, data);
     }

@@ -38,15 +38,6 @@ TEST_CASE("chronological age comes from birth and study dates, else from Patient
   CHECK_FALSE(pipelines::chronological_age(p));
 }
 
-TEST_CASE("malformed DICOM dates are rejected", "[unit]") {
-  CHECK_FALSE(pipelines::parse_dicom_date("20230230"));
-  CHECK_FALSE(pipelines::parse_dicom_date("2023013"));
-  CHECK_FALSE(pipelines::parse_dicom_date("2023-01-13"));
-  CHECK(pipelines::parse_dicom_date("20240229"));
-  CHECK_FALSE(pipelines::parse_dicom_date("20230229"));
-  CHECK(*pipelines::parse_dicom_date("19700101") == 0);
-}
-
 TEST_CASE("the implant catalogue names the eight fictional designs", "[unit]") {
   const auto designs = pipelines::load_implant_catalogue(eval::default_models_dir() / "implant_catalogue.json");
   REQUIRE(designs.size() == 8);
