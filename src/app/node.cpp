@@ -169,8 +169,10 @@ int run_node(const Config& config) {
       });
       log::info("node.ready", {{"port", config.node.port}, {"aet", config.node.ae_title}, {"schema", version}});
       io.run();
-      scp.wait();
+      // No new analyses once stopping: running jobs finish (while open associations use their
+      // grace period); queued ones, and those stored meanwhile, resume at the next start.
       engine.stop();
+      scp.wait();
       delivery.stop();
     }
     mark_clean(config);
