@@ -64,6 +64,95 @@ const toml::value* section(const toml::value& root, const char* name) {
   return &v;
 }
 
+// A TLS file key and the value it was read from (nullptr: not set, or set to "").
+struct TlsFile {
+  std::filesystem::path path;
+  const toml::value* at = nullptr;
+  const char* key = "";
+};
+
+TlsFile tls_file(const toml::value& table, const char* key) {
+  TlsFile f;
+  f.key = key;
+  read(table, key, f.path);
+  if (!f.path.empty()) f.at = &table.at(key);
+  return f;
+}
+
+// The [delivery] tls_* keys: defaults for every destination and known peer with tls = true.
+struct TlsDefaults {
+  TlsFile ca;
+  TlsFile cert;
+  TlsFile key;
+  std::string profile = "bcp195-nd";
+};
+
+void check_tls_profile(const toml::value& table, std::string& profile) {
+  read(table, "tls_profile", profile);
+  if (profile != "bcp195-nd" && profile != "bcp195" && profile != "bcp195-ex") {
+    fail(table.at("tls_profile"), fmt::format("tls_profile '{}' is not one of bcp195-nd, bcp195, bcp195-ex", profile));
+  }
+}
+
+void check_readable(const TlsFile& f) {
+  std::error_code ec;
+  std::ifstream in(f.path, std::ios::binary);
+  if (!in || std::filesystem::is_directory(f.path, ec)) {
+    fail(*f.at, fmt::format("{} '{}' does not exist or cannot be read", f.key, f.path.string()));
+  }
+}
+
+TlsDefaults read_tls_defaults(const toml::value& delivery) {
+  TlsDefaults d;
+  if (delivery.contains("tls_profile")) check_tls_profile(delivery, d.profile);
+  d.ca = tls_file(delivery, "tls_ca_file");
+  d.cert = tls_file(delivery, "tls_cert_file");
+  d.key = tls_file(delivery, "tls_key_file");
+  if (d.cert.at && !d.key.at) fail(*d.cert.at, "tls_cert_file needs tls_key_file (the certificate's private key)");
+  if (d.key.at && !d.cert.at) fail(*d.key.at, "tls_key_file needs tls_cert_file");
+  return d;
+}
+
+// tls, tls_ca_file, tls_cert_file, tls_key_file, tls_profile of one destination or known peer.
+TlsSettings read_tls(const toml::value& item, const TlsDefaults& d) {
+  TlsSettings s;
+  read(item, "tls", s.enabled);
+  TlsFile ca = tls_file(item, "tls_ca_file");
+  TlsFile cert = tls_file(item, "tls_cert_file");
+  TlsFile key = tls_file(item, "tls_key_file");
+  if (!s.enabled) {
+    // Certificates without tls = true would silently send in the clear: say so.
+    for (const TlsFile* f : {&ca, &cert, &key}) {
+      if (f->at) fail(*f->at, fmt::format("'{}' is set but tls is not true", f->key));
+    }
+    if (item.contains("tls_profile")) fail(item.at("tls_profile"), "'tls_profile' is set but tls is not true");
+    return s;
+  }
+  s.origin = where(item);
+  s.profile = d.profile;
+  if (item.contains("tls_profile")) check_tls_profile(item, s.profile);
+  if (!ca.at) ca = d.ca;
+  if (!ca.at) {
+    fail(item, "tls = true needs tls_ca_file (here or in [delivery]): the CA or peer certificates (PEM) that the "
+               "peer's certificate is verified against");
+  }
+  if (cert.at && !key.at) fail(*cert.at, "tls_cert_file needs tls_key_file (the certificate's private key)");
+  if (key.at && !cert.at) fail(*key.at, "tls_key_file needs tls_cert_file");
+  if (!cert.at) {
+    cert = d.cert;
+    key = d.key;
+  }
+  check_readable(ca);
+  s.ca_file = ca.path;
+  if (cert.at) {
+    check_readable(cert);
+    check_readable(key);
+    s.cert_file = cert.path;
+    s.key_file = key.path;
+  }
+  return s;
+}
+
 } // namespace
 
 Config parse_config(const std::string& text, const std::string& name) {
@@ -119,29 +208,40 @@ Config parse_config(const std::string& text, const std::string& name) {
     read(*t, "profiles_dir", c.routing.profiles_dir);
   }
   if (const auto* t = section(root, "delivery")) {
-    reject_unknown(*t, {"calling_ae", "max_attempts", "retry_base_s", "retry_cap_s", "workers", "destinations", "known_peers"},
+    reject_unknown(*t,
+                   {"calling_ae", "max_attempts", "retry_base_s", "retry_cap_s", "workers", "tls_profile",
+                    "tls_ca_file", "tls_cert_file", "tls_key_file", "destinations", "known_peers"},
                    "delivery");
     read(*t, "calling_ae", c.delivery.calling_ae);
     read(*t, "max_attempts", c.delivery.max_attempts);
     read(*t, "retry_base_s", c.delivery.retry_base_s);
     read(*t, "retry_cap_s", c.delivery.retry_cap_s);
     read(*t, "workers", c.delivery.workers);
+    const TlsDefaults tls = read_tls_defaults(*t);
+    c.delivery.tls_profile = tls.profile;
+    c.delivery.tls_ca_file = tls.ca.path;
+    c.delivery.tls_cert_file = tls.cert.path;
+    c.delivery.tls_key_file = tls.key.path;
     for (const auto& item : tables(*t, "destinations")) {
-      reject_unknown(item, {"name", "ae_title", "host", "port", "tls"}, "delivery.destinations");
+      reject_unknown(item,
+                     {"name", "ae_title", "host", "port", "tls", "tls_ca_file", "tls_cert_file", "tls_key_file",
+                      "tls_profile"},
+                     "delivery.destinations");
       Destination d;
       read(item, "name", d.name);
       read(item, "ae_title", d.ae_title);
       read(item, "host", d.host);
       read(item, "port", d.port);
-      bool tls = false;
-      read(item, "tls", tls);
-      if (tls) fail(item, "TLS delivery is not supported yet; use a TLS tunnel or an unencrypted network segment");
       if (d.name.empty() || d.ae_title.empty() || d.host.empty()) fail(item, "a destination needs name, ae_title and host");
       if (d.name == "sender") fail(item, "'sender' is reserved for back-to-the-sender delivery");
+      d.tls = read_tls(item, tls);
       c.delivery.destinations.push_back(d);
     }
     for (const auto& item : tables(*t, "known_peers")) {
-      reject_unknown(item, {"calling_ae", "ae_title", "host", "port"}, "delivery.known_peers");
+      reject_unknown(item,
+                     {"calling_ae", "ae_title", "host", "port", "tls", "tls_ca_file", "tls_cert_file", "tls_key_file",
+                      "tls_profile"},
+                     "delivery.known_peers");
       KnownPeer k;
       read(item, "calling_ae", k.calling_ae);
       read(item, "ae_title", k.ae_title);
@@ -149,6 +249,7 @@ Config parse_config(const std::string& text, const std::string& name) {
       read(item, "port", k.port);
       if (k.calling_ae.empty() || k.host.empty()) fail(item, "a known peer needs calling_ae and host");
       if (k.ae_title.empty()) k.ae_title = k.calling_ae;
+      k.tls = read_tls(item, tls);
       c.delivery.known_peers.push_back(k);
     }
   }

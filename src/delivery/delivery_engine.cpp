@@ -57,6 +57,7 @@ struct DeliveryEngine::Impl {
 
   void worker();
   void deliver(db::OutboxRepository& repo, const db::OutboxRow& row);
+  TlsSettings tls_for(const db::OutboxItem& item) const;
 };
 
 DeliveryEngine::DeliveryEngine(fs::path data_dir, DeliveryConfig config, std::string calling_ae)
@@ -64,6 +65,9 @@ DeliveryEngine::DeliveryEngine(fs::path data_dir, DeliveryConfig config, std::st
   impl_->data_dir = std::move(data_dir);
   impl_->config = std::move(config);
   impl_->scu.calling_ae = impl_->config.calling_ae.empty() ? calling_ae : impl_->config.calling_ae;
+  // Certificates and keys that cannot be loaded stop start-up, naming the configuration entry.
+  for (const auto& d : impl_->config.destinations) dimse::check_tls(d.tls);
+  for (const auto& k : impl_->config.known_peers) dimse::check_tls(k.tls);
 }
 
 DeliveryEngine::~DeliveryEngine() { stop(); }
@@ -147,9 +151,24 @@ void DeliveryEngine::Impl::worker() {
   }
 }
 
+// The TLS settings of a row's destination as configured now (a row stores only the address): a
+// named destination by its name, the sender by the known peer with the row's address.
+TlsSettings DeliveryEngine::Impl::tls_for(const db::OutboxItem& item) const {
+  if (item.destination == "sender") {
+    for (const auto& k : config.known_peers) {
+      if (k.ae_title == item.ae_title && k.host == item.host && k.port == item.port) return k.tls;
+    }
+    return {};
+  }
+  for (const auto& d : config.destinations) {
+    if (d.name == item.destination) return d.tls;
+  }
+  return {};
+}
+
 void DeliveryEngine::Impl::deliver(db::OutboxRepository& repo, const db::OutboxRow& row) {
   const auto& item = row.item;
-  const dimse::Peer peer{item.ae_title, item.host, item.port};
+  const dimse::Peer peer{item.ae_title, item.host, item.port, tls_for(item)};
   const fs::path file = data_dir / item.path;
   auto outcome = dimse::send_file(peer, scu, file);
   std::string sent_as = item.sop_class_uid;

@@ -7,11 +7,20 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dimse.h>
+#include <dcmtk/dcmtls/tlscond.h>
+#include <dcmtk/dcmtls/tlslayer.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "osteon/core/error.hpp"
 
 namespace osteon::dimse {
 
@@ -24,14 +33,17 @@ std::string to_string(SendResult r) {
     case SendResult::failed_permanent: return "failure status";
     case SendResult::failed_transient: return "transient failure";
     case SendResult::network_error: return "network error";
+    case SendResult::tls_failed: return "TLS handshake failed";
   }
   return "unknown";
 }
 
 namespace {
 
-// Owns the DCMTK network and association objects for one send.
+// Owns the DCMTK network, TLS context and association objects for one send (the TLS context
+// outlives the association and the network that use it).
 struct Session {
+  std::unique_ptr<DcmTLSTransportLayer> tls;
   T_ASC_Network* net = nullptr;
   T_ASC_Parameters* params = nullptr;
   T_ASC_Association* assoc = nullptr;
@@ -46,6 +58,108 @@ struct Session {
 };
 
 bool is_warning(std::uint16_t s) { return s == 0xB000 || s == 0xB006 || s == 0xB007 || (s & 0xF000) == 0xB000; }
+
+DcmTLSSecurityProfile tls_profile(const std::string& name) {
+  if (name == "bcp195") return TSP_Profile_BCP195;
+  if (name == "bcp195-ex") return TSP_Profile_BCP195_Extended;
+  return TSP_Profile_BCP195_ND;
+}
+
+// Why the last certificate verification on this thread failed ("" when it did not): OpenSSL
+// reports only "certificate verify failed"; the X.509 reason is what an admin needs.
+thread_local std::string verify_problem;
+
+int record_verify_problem(int ok, X509_STORE_CTX* ctx) {
+  if (!ok && verify_problem.empty()) {
+    std::string subject;
+    if (X509* cert = X509_STORE_CTX_get_current_cert(ctx)) {
+      char buf[256] = {};
+      X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
+      subject = buf;
+    }
+    verify_problem = fmt::format("{} (certificate {}, depth {})",
+                                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)), subject,
+                                 X509_STORE_CTX_get_error_depth(ctx));
+  }
+  return ok;
+}
+
+// A client TLS context for `tls`: trusted certificates, optional client certificate, profile,
+// peer verification required. Null with `error` set when a file cannot be used.
+std::unique_ptr<DcmTLSTransportLayer> make_tls_layer(const TlsSettings& tls, std::string& error) {
+  static std::once_flag openssl_initialised;
+  std::call_once(openssl_initialised, [] { DcmTLSTransportLayer::initializeOpenSSL(); });
+  auto layer = std::make_unique<DcmTLSTransportLayer>(NET_REQUESTOR, nullptr, OFFalse);
+  if (!*layer) {
+    error = "cannot create a TLS context";
+    return nullptr;
+  }
+  OFCondition cond;
+  if (!tls.cert_file.empty()) {
+    layer->setPrivateKeyPasswd("");  // never prompt on a terminal for a key password
+    if ((cond = layer->setPrivateKeyFile(tls.key_file.c_str(), DCF_Filetype_PEM)).bad()) {
+      error = fmt::format("cannot load tls_key_file {} (an unencrypted PEM private key): {}", tls.key_file.string(),
+                          cond.text());
+      return nullptr;
+    }
+    if ((cond = layer->setCertificateFile(tls.cert_file.c_str(), DCF_Filetype_PEM)).bad()) {
+      error = fmt::format("cannot load tls_cert_file {} (a PEM certificate): {}", tls.cert_file.string(), cond.text());
+      return nullptr;
+    }
+    if (!layer->checkPrivateKeyMatchesCertificate()) {
+      error = fmt::format("tls_key_file {} is not the private key of tls_cert_file {}", tls.key_file.string(),
+                          tls.cert_file.string());
+      return nullptr;
+    }
+  }
+  if ((cond = layer->addTrustedCertificateFile(tls.ca_file.c_str(), DCF_Filetype_PEM)).bad()) {
+    error = fmt::format("cannot load tls_ca_file {} (PEM certificates): {}", tls.ca_file.string(), cond.text());
+    return nullptr;
+  }
+  if ((cond = layer->setTLSProfile(tls_profile(tls.profile))).bad() || (cond = layer->activateCipherSuites()).bad()) {
+    error = fmt::format("cannot use TLS profile {}: {}", tls.profile, cond.text());
+    return nullptr;
+  }
+  layer->setCertificateVerification(DCV_requireCertificate);
+  // Same verification mode, with a callback that keeps the reason of a failure.
+  SSL_CTX* ctx = layer->getNativeHandle();
+  SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), record_verify_problem);
+  return layer;
+}
+
+// A failed TLS handshake. The peer's certificate not trusted, no common protocol version or
+// ciphersuite, our certificate refused: permanent (retrying changes nothing). The connection
+// dropped during the handshake: transient.
+SendOutcome tls_handshake_failed(const std::string& address, const OFCondition& cond) {
+  if (!verify_problem.empty()) {
+    return {SendResult::tls_failed, 0xFFFF,
+            fmt::format("{}: peer certificate not trusted by tls_ca_file: {}", address, verify_problem)};
+  }
+  const bool ssl_reason = cond.code() >= DCMTLS_EC_SSL_Offset;
+  const bool transient = !ssl_reason || cond.code() == DCMTLS_EC_SSL_Offset + SSL_R_UNEXPECTED_EOF_WHILE_READING;
+  if (transient) {
+    return {SendResult::network_error, 0xFFFF,
+            fmt::format("TLS handshake with {} failed: {} (connection closed during the handshake: is it a DICOM TLS "
+                        "port?)",
+                        address, cond.text())};
+  }
+  return {SendResult::tls_failed, 0xFFFF, fmt::format("{}: {}", address, cond.text())};
+}
+
+// With TLS 1.3 the peer checks our certificate after our side of the handshake is complete: a
+// refusal (no certificate, one it does not trust) arrives as a fatal alert while the association
+// is negotiated, and DCMTK only says the peer aborted. OpenSSL keeps the alert in this thread's
+// error queue (among other entries); this takes the queue and returns the alert, if any.
+std::optional<std::string> take_tls_alert_from_peer() {
+  std::optional<std::string> alert;
+  while (const unsigned long e = ERR_get_error()) {
+    if (!alert && ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) >= SSL_AD_REASON_OFFSET) {
+      const char* reason = ERR_reason_error_string(e);
+      alert = reason ? reason : "TLS alert";
+    }
+  }
+  return alert;
+}
 
 } // namespace
 
@@ -71,15 +185,26 @@ SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
 
   Session s;
+  if (peer.tls.enabled) {
+    std::string error;
+    s.tls = make_tls_layer(peer.tls, error);
+    if (!s.tls) return {SendResult::failed_permanent, 0xFFFF, error};
+  }
   cond = ASC_initializeNetwork(NET_REQUESTOR, 0, settings.acse_timeout_s, &s.net);
   if (cond.good()) cond = ASC_createAssociationParameters(&s.params, settings.max_pdu);
+  if (cond.good() && s.tls) cond = ASC_setTransportLayer(s.net, s.tls.get(), 0);
+  if (cond.good() && s.tls) cond = ASC_setTransportLayerType(s.params, OFTrue);
   if (cond.bad()) return {SendResult::network_error, 0xFFFF, cond.text()};
   ASC_setAPTitles(s.params, settings.calling_ae.c_str(), peer.ae_title.c_str(), nullptr);
   const std::string address = fmt::format("{}:{}", peer.host, peer.port);
   ASC_setPresentationAddresses(s.params, "localhost", address.c_str());
   cond = ASC_addPresentationContext(s.params, 1, sop_class.c_str(), syntaxes.data(), static_cast<int>(syntaxes.size()));
   if (cond.bad()) return {SendResult::failed_permanent, 0xFFFF, cond.text()};
+  verify_problem.clear();
+  ERR_clear_error();
   cond = ASC_requestAssociation(s.net, s.params, &s.assoc);
+  const auto alert = s.tls && cond.bad() ? take_tls_alert_from_peer() : std::nullopt;
+  ERR_clear_error();
   if (cond == DUL_ASSOCIATIONREJECTED) {
     T_ASC_RejectParameters rej;
     ASC_getRejectParameters(s.params, &rej);
@@ -88,6 +213,14 @@ SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::
     const bool permanent = rej.result == ASC_RESULT_REJECTEDPERMANENT;
     return {permanent ? SendResult::rejected_permanent : SendResult::rejected_transient, 0xFFFF,
             fmt::format("association rejected: {}", text.c_str())};
+  }
+  if (cond.bad() && s.tls && cond.module() == OFM_dcmtls) {
+    return tls_handshake_failed(address, cond);
+  }
+  if (alert) {
+    return {SendResult::tls_failed, 0xFFFF,
+            fmt::format("{} refused the TLS session: {} (check tls_cert_file, and that the peer trusts it): {}",
+                        address, *alert, cond.text())};
   }
   if (cond.bad()) return {SendResult::network_error, 0xFFFF, fmt::format("cannot associate with {}: {}", address, cond.text())};
 
@@ -136,6 +269,12 @@ SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::
     out.detail = fmt::format("status 0x{:04X} {}", rsp.DimseStatus, comment);
   }
   return out;
+}
+
+void check_tls(const TlsSettings& tls) {
+  if (!tls.enabled) return;
+  std::string error;
+  if (!make_tls_layer(tls, error)) throw Error(Errc::config_invalid, fmt::format("{}: {}", tls.origin, error));
 }
 
 } // namespace osteon::dimse

@@ -126,11 +126,13 @@ TEST_CASE("while the PACS is down deliveries are retried, then delivered once it
   delivery::DeliveryEngine engine(f.data, f.config, "OSTEON");
   engine.start();
   f.enqueue(engine, {f.dx(1), f.dx(2)}, {"pacs"});
+  // Seen between two attempts (a row being sent is 'sending' for a moment): waiting, with the error.
+  db::Table pending;
   f.wait_until([&] {
-    const auto t = f.rows();
-    return !t.rows.empty() && std::get<std::int64_t>(t.rows[0][8]) >= 2;  // attempts
+    pending = f.rows();
+    return !pending.rows.empty() && std::get<std::int64_t>(pending.rows[0][8]) >= 2 &&  // attempts
+           text(pending.rows[0][7]) == "pending";
   });
-  const auto pending = f.rows();
   CHECK(text(pending.rows[0][7]) == "pending");
   CHECK_THAT(text(pending.rows[0][10]), Catch::Contains("network error"));
   pacs.start();

@@ -29,8 +29,17 @@ Orthanc::Orthanc(fs::path dir) : dir_(std::move(dir)), dicom_port_(free_port()),
       {"DicomAlwaysAllowEcho", true},
       {"Plugins", nlohmann::json::array()},
       {"HttpDescribeErrors", true},
+      {"LuaScripts", nlohmann::json::array({(dir_ / "receipts.lua").string()})},
   };
   std::ofstream(dir_ / "orthanc.json") << cfg.dump(2);
+  // Called for every instance received, before Orthanc decides whether it already has it.
+  std::ofstream(dir_ / "receipts.lua") << "function ReceivedInstanceFilter(dicom, origin, info)\n"
+                                       << "  local f = io.open([==[" << (dir_ / "receipts.txt").string()
+                                       << "]==], 'a')\n"
+                                       << "  f:write(dicom.SOPInstanceUID .. '\\n')\n"
+                                       << "  f:close()\n"
+                                       << "  return true\n"
+                                       << "end\n";
 }
 
 Orthanc::~Orthanc() { stop(); }
@@ -57,6 +66,8 @@ void Orthanc::stop() {
   process_.reset();
 }
 
+bool Orthanc::running() const { return process_ && process_->running(); }
+
 std::string Orthanc::get(const std::string& path) const {
   const auto r = run({"curl", "-s", "-f", "--max-time", "10", "http://127.0.0.1:" + std::to_string(http_port_) + path},
                      std::chrono::seconds(20));
@@ -67,6 +78,16 @@ int Orthanc::instance_count() const {
   const auto body = get("/instances");
   if (body.empty()) return -1;
   return static_cast<int>(nlohmann::json::parse(body).size());
+}
+
+std::map<std::string, int> Orthanc::receipts() const {
+  std::map<std::string, int> out;
+  std::ifstream in(dir_ / "receipts.txt");
+  std::string uid;
+  while (std::getline(in, uid)) {
+    if (!uid.empty()) ++out[uid];
+  }
+  return out;
 }
 
 } // namespace osteon::test

@@ -39,11 +39,23 @@ struct RoutingConfig {
   std::filesystem::path profiles_dir;  // empty: the profiles built into the binary (dicom_profiles/)
 };
 
+/// DICOM over TLS for an outgoing association (DICOM PS3.15 BCP 195 profiles, DCMTK's dcmtls).
+/// Resolved at parse time: the [delivery] tls_* defaults are already filled in.
+struct TlsSettings {
+  bool enabled = false;
+  std::filesystem::path ca_file;    // trusted CA / peer certificates (PEM); the peer is always verified
+  std::filesystem::path cert_file;  // our client certificate (PEM); empty: none is presented
+  std::filesystem::path key_file;   // its private key (PEM, not encrypted)
+  std::string profile = "bcp195-nd";  // bcp195-nd, bcp195 or bcp195-ex
+  std::string origin;                 // "file:line" of the entry, for errors found after parsing
+};
+
 struct Destination {
   std::string name;  // referred to by routing profiles ("sender" is reserved)
   std::string ae_title;
   std::string host;
   int port = 104;
+  TlsSettings tls{};
 };
 
 /// Where a sender listens, for "back to the sender" delivery (keyed by its calling AE title).
@@ -52,6 +64,7 @@ struct KnownPeer {
   std::string ae_title;
   std::string host;
   int port = 104;
+  TlsSettings tls{};
 };
 
 struct DeliveryConfig {
@@ -60,6 +73,11 @@ struct DeliveryConfig {
   int retry_base_s = 5;    // first retry delay, doubled per attempt
   int retry_cap_s = 600;
   int workers = 2;
+  // Defaults for destinations and known peers that set tls = true.
+  std::string tls_profile = "bcp195-nd";
+  std::filesystem::path tls_ca_file;
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
   std::vector<Destination> destinations;
   std::vector<KnownPeer> known_peers;
 };

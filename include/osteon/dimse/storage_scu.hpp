@@ -1,9 +1,12 @@
 #pragma once
 // C-STORE SCU: sends one file to a peer and says precisely how it went, so that the outbox can
 // tell permanent failures (never retried) from transient ones (retried with backoff).
+// Optionally over TLS (DCMTK dcmtls): the peer's certificate is always verified.
 #include <cstdint>
 #include <filesystem>
 #include <string>
+
+#include "osteon/core/config.hpp"
 
 namespace osteon::dimse {
 
@@ -11,6 +14,7 @@ struct Peer {
   std::string ae_title;
   std::string host;
   int port = 104;
+  TlsSettings tls{};  // enabled = false: plain TCP
 };
 
 struct ScuSettings {
@@ -27,7 +31,8 @@ enum class SendResult {
   sop_class_refused,    // association up, but no presentation context for the SOP class
   failed_permanent,     // failure status from the peer (e.g. 0xA900, 0xC000)
   failed_transient,     // 0xA7xx out of resources, or the association broke mid-way
-  network_error,        // connection refused, timeout, DNS
+  network_error,        // connection refused, timeout, DNS, a TLS handshake cut off
+  tls_failed,           // TLS handshake refused: certificate not trusted, no common protocol or cipher
 };
 
 struct SendOutcome {
@@ -45,5 +50,10 @@ struct SendOutcome {
 SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::filesystem::path& file);
 
 std::string to_string(SendResult result);
+
+/// Loads the TLS files of `tls` (CA, certificate and key, profile) as a send would, so that
+/// broken files stop start-up instead of failing every delivery. Throws Error(config_invalid)
+/// naming `tls.origin`.
+void check_tls(const TlsSettings& tls);
 
 } // namespace osteon::dimse
