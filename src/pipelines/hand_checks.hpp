@@ -27,7 +27,9 @@ struct HandLimits {
   double min_fraction = 0.05;   // profile min_mask_fraction
   double max_fraction = 0.60;
   double min_largest_share = 0.90;
-  double max_top_contact = 0.35;
+  // Fingertips of large hands touch the top edge of whole phantoms with up to 17 % of the mask's
+  // width (300 hands, seed 4041); hands shifted up by 45 % show 29 % or more.
+  double max_top_contact = 0.23;
   double max_side_contact = 0.25;
 };
 

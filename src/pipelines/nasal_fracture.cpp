@@ -18,6 +18,31 @@ constexpr int loc_side = 128;
 constexpr int crop_side = 256;
 constexpr double side_factor = 2.0;
 constexpr double min_side = 32.0;
+constexpr int fine_side = 1024;
+
+/// The source at longer side 1024 (area resize; the source itself when it already is), the image
+/// the nasal crop is sampled from.
+struct Fine {
+  cv::Mat1f image;
+  double fx = 1.0, fy = 1.0;  // source pixels per fine pixel
+  cv::Point2d from_source(cv::Point2d p) const { return {(p.x + 0.5) / fx - 0.5, (p.y + 0.5) / fy - 0.5}; }
+  cv::Point2d to_source(cv::Point2d p) const { return {(p.x + 0.5) * fx - 0.5, (p.y + 0.5) * fy - 0.5}; }
+};
+
+Fine make_fine(const detail::Working& w) {
+  Fine f;
+  const double s = static_cast<double>(fine_side) / std::max(w.src_rows, w.src_cols);
+  const int rows = std::max(1, static_cast<int>(std::floor(w.src_rows * s + 0.5)));
+  const int cols = std::max(1, static_cast<int>(std::floor(w.src_cols * s + 0.5)));
+  if (rows == w.src_rows && cols == w.src_cols) {
+    f.image = w.source01;
+  } else {
+    cv::resize(w.source01, f.image, cv::Size(cols, rows), 0, 0, cv::INTER_AREA);
+  }
+  f.fx = static_cast<double>(w.src_cols) / cols;
+  f.fy = static_cast<double>(w.src_rows) / rows;
+  return f;
+}
 
 } // namespace
 
@@ -103,10 +128,14 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
                                         length, min_len, max_len));
     }
 
-    // ---- crop: centre (N+T)/2, side max(2|T-N|, 32), contrast over the crop
-    const double cx = (nasion.x + tip.x) / 2.0, cy = (nasion.y + tip.y) / 2.0;
-    const double side = std::max(side_factor * length, min_side);
-    cv::Mat1f crop = detail::square_crop(w.work, cx, cy, side, crop_side);
+    // ---- crop from the fine image (longer side 1024: the breaks are 0.5-1.4 mm wide and do not
+    // survive the 512-px working image): centre (N+T)/2, side max(2|T-N|, 32) fine pixels,
+    // contrast over the crop (models/nasal_fracture/MODEL_CARD.md)
+    const Fine fine = make_fine(w);
+    const cv::Point2d nasion_fine = fine.from_source(nasion_src), tip_fine = fine.from_source(tip_src);
+    const double cx = (nasion_fine.x + tip_fine.x) / 2.0, cy = (nasion_fine.y + tip_fine.y) / 2.0;
+    const double side = std::max(side_factor * std::hypot(tip_fine.x - nasion_fine.x, tip_fine.y - nasion_fine.y), min_side);
+    cv::Mat1f crop = detail::square_crop(fine.image, cx, cy, side, crop_side);
     detail::contrast(crop);
     clock.lap("crop");
 
@@ -119,8 +148,7 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
     cv::Point peak_uv;
     double peak_value = 0;
     cv::minMaxLoc(anomaly, nullptr, &peak_value, nullptr, &peak_uv);
-    const cv::Point2d peak_work = detail::from_crop(cv::Point2d(peak_uv.x, peak_uv.y), cx, cy, side, crop_side);
-    const cv::Point2d peak_src = w.to_source(peak_work);
+    const cv::Point2d peak_src = fine.to_source(detail::from_crop(cv::Point2d(peak_uv.x, peak_uv.y), cx, cy, side, crop_side));
 
     results::NasalFractureFinding finding;
     finding.probability = std::clamp(p, 0.0, 1.0);
@@ -147,14 +175,15 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
     data["suspicious"] = p >= suspicious;
     data["definite"] = p >= definite;
     data["anomaly_peak"] = {peak_src.x, peak_src.y};
-    data["crop"] = {{"centre", {w.to_source({cx, cy}).x, w.to_source({cx, cy}).y}}, {"side_source_px", side * w.fx}};
+    const cv::Point2d centre_src = fine.to_source({cx, cy});
+    data["crop"] = {{"centre", {centre_src.x, centre_src.y}}, {"side_source_px", side * fine.fx}};
 
-    // Anomaly map onto the source (crop pixel -> working -> source), scaled by the probability so
-    // that a confident "no fracture" shows (almost) nothing.
-    const double k = side / crop_side;  // working px per crop px
-    const double a = k * w.fx, d = k * w.fy;
-    const double bx = (cx - side / 2.0 + 0.5 * k + 0.5) * w.fx - 0.5;
-    const double by = (cy - side / 2.0 + 0.5 * k + 0.5) * w.fy - 0.5;
+    // Anomaly map onto the source (crop pixel -> fine image -> source), scaled by the probability
+    // so that a confident "no fracture" shows (almost) nothing.
+    const double k = side / crop_side;  // fine px per crop px
+    const double a = k * fine.fx, d = k * fine.fy;
+    const double bx = (cx - side / 2.0 + 0.5 * k + 0.5) * fine.fx - 0.5;
+    const double by = (cy - side / 2.0 + 0.5 * k + 0.5) * fine.fy - 0.5;
     cv::Mat m = (cv::Mat_<double>(2, 3) << a, 0, bx, 0, d, by);
     cv::Mat1f heat;
     cv::warpAffine(detail::m32(anomaly * p), heat, m, cv::Size(w.src_cols, w.src_rows), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);

@@ -139,6 +139,7 @@ TEST_CASE("a hand cut off at the image border is not analysable", "[bone_age]") 
   for (const auto& s : cut) {
     const auto f = test::runtime().run("bone_age", s.file);
     INFO(s.file.filename().string() << ": " << f.summary);
+    INFO(f.data_json);
     CHECK(f.outcome == Outcome::not_analysable);
   }
 }

@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (arg_parser, fit, one_cycle, INTENDED_USE, Timer, cache, card, contrast, letterbox, load_mask, load_png,  # noqa: E402
+from common import (working, working_mask, arg_parser, fit, one_cycle, INTENDED_USE, Timer, cache, card, contrast, letterbox, load_mask, load_png,  # noqa: E402
                     phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
 
 S = 256
@@ -35,9 +35,9 @@ def build(data_dir, limit, seg=None):
     recs = read_truth(data_dir)[:limit]
     xs, sex, age = [], [], []
     for r in recs:
-        img = load_png(data_dir, r["png"])
+        img = working(load_png(data_dir, r["png"]))[0]
         if seg is None:
-            m = load_mask(data_dir, r["masks"]["hand"]) > 127
+            m = working_mask(load_mask(data_dir, r["masks"]["hand"]) > 127, img.shape)
         else:
             from hand_seg import predict_full
             m = predict_full(seg, img)
@@ -128,7 +128,7 @@ def main():
              f"| 90th percentile abs. error, whole chain | {rep['p90_chain']:.2f} months | |\n"
              if "mae_chain" in rep else "")
     manifest = {
-        "name": "bone_age", "version": "1.0.0", "task": "regression",
+        "name": "bone_age", "version": "1.1.0", "task": "regression",
         "description": "Bone age in months from the masked, cropped, contrast-normalised left hand (256x256) and sex",
         "input": {"name": "image", "channels": 1, "height": S, "width": S, "dtype": "float32",
                   "value_range": [0.0, 1.0], "normalisation": {"type": "none"}},
@@ -137,7 +137,7 @@ def main():
                     {"name": "attention", "shape": [1, 16, 16],
                      "meaning": "mean absolute activation of the last feature map, 0..1, over the 256x256 input"}],
         "precision": ["fp32", "fp16"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} synthetic hand phantoms (osteon-phantom --kind hand --seed 11 --rows 512 --png)",
+        "training_data": f"{n} synthetic hand phantoms (osteon-phantom --kind hand --png, seeds 11 and 15 merged, 1024x832 area-resized to the 512x416 working image)",
         "intended_use": INTENDED_USE}
     body = card("bone_age: bone age regressor (Osteon reference model)", [
         ("Model", "Plain CNN (7 conv-BN-ReLU layers, 5 with stride 2, 256 -> 8), global average pooling, "
@@ -152,7 +152,7 @@ def main():
          "4. Crop to the mask's bounding box (inclusive min..max rows and columns).\n"
          "5. Letterbox to 256x256 (s = 256/max(h, w), floor(.+0.5) sizes, area resize, centred, zero padding).\n"
          "6. Manifest normalisation `none`. Second input `sex`: [N, 1], 1 male, 0 female."),
-        ("Training data", f"{n} hand phantoms, osteon-phantom --kind hand --seed 11 --rows 512 --png "
+        ("Training data", f"{n} hand phantoms, osteon-phantom --kind hand --png, seeds 11 and 15 merged, 1024x832 area-resized to the 512x416 working image "
                           f"(tools/phantom at {phantom_version()}), masks from {'the trained hand_seg model (as in the pipeline)' if tr_masks == 'hand_seg' else 'the truth'}. Smooth-L1 on years, AdamW, "
                           f"one-cycle LR, {a.epochs} epochs, batch 16, +-6 px shift augmentation, torch seed {a.seed}."),
         ("Metrics (held-out phantoms, seed 911)",

@@ -7,10 +7,12 @@ Conventions
 -----------
 * Images are the generator's 8-bit PNGs (`osteon-phantom --png`: the stored range scaled
   linearly, no window), read as float32 in [0, 1] (value / 255).
-* The training data are rendered with `--rows` so that the longer image side is 512 px (the
-  "working image"); the pipelines first resize the acquired image with area averaging
-  (cv::INTER_AREA) so that its longer side is 512 px (hand 1024x832 -> 512x416, skull
-  1024x1024 -> 512x512, hip 1152x1280 -> 461x512).
+* The training data are rendered at the generator's default (acquired) size, exactly what the
+  node receives; like the pipelines, the scripts then resize with area averaging
+  (cv::INTER_AREA here PIL's BOX filter) so that the longer side is 512 px, the "working image"
+  (hand 1024x832 -> 512x416, skull 1024x1024 -> 512x512, hip 1152x1280 -> 461x512): see
+  working(). Truth points map with to_scaled(). The nasal crop is taken from the "fine image"
+  (longer side 1024, FINE_SIDE) instead.
 * Pixel coordinates are [x, y] with pixel centres at integers (as in truth.jsonl).
 * letterbox(img, S): s = S / max(H, W); nh = floor(H*s + 0.5), nw = floor(W*s + 0.5); area
   resize to nw x nh; paste at ox = (S - nw) // 2, oy = (S - nh) // 2 on a zero canvas.
@@ -42,6 +44,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "models"))
 from model_dir import write_model_dir  # noqa: E402,F401
 
 WORK_SIDE = 512
+FINE_SIDE = 1024
 INTENDED_USE = "demonstration of the Osteon node; not for primary diagnosis"
 
 
@@ -68,6 +71,34 @@ def load_mask(data_dir, rel):
 
 def area_resize(img, w, h):
     return np.asarray(Image.fromarray(img.astype(np.float32), mode="F").resize((w, h), Image.BOX), dtype=np.float32)
+
+
+def scaled_size(h, w, side):
+    s = side / max(h, w)
+    return max(1, int(math.floor(h * s + 0.5))), max(1, int(math.floor(w * s + 0.5)))
+
+
+def working(img, side=WORK_SIDE):
+    """The pipelines' working image (src/pipelines/common.cpp make_working): area resize so that
+    the longer side is `side`. Returns (image, fx, fy), f = source pixels per working pixel."""
+    h, w = img.shape
+    nh, nw = scaled_size(h, w, side)
+    if (nh, nw) == (h, w):
+        return img, 1.0, 1.0
+    return area_resize(img, nw, nh), w / nw, h / nh
+
+
+def working_mask(mask, shape):
+    """A boolean mask taken to a working image of shape (h, w): area fraction > 0.5."""
+    h, w = shape
+    if mask.shape == (h, w):
+        return mask.astype(bool)
+    return area_resize(mask.astype(np.float32), w, h) > 0.5
+
+
+def to_scaled(pt, fx, fy):
+    """A source pixel coordinate in the resized image (pixel centres at integers)."""
+    return [(pt[0] + 0.5) / fx - 0.5, (pt[1] + 0.5) / fy - 0.5]
 
 
 def letterbox_geometry(h, w, size):

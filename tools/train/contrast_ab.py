@@ -93,14 +93,14 @@ def main():
            "train_images": n, "epochs": a.epochs, "data_s": round(t_data, 1), "train_s": round(t_train, 1)}
     print(rep, flush=True)
     manifest = {
-        "name": "hand_contrast", "version": "1.0.0", "task": "regression",
+        "name": "hand_contrast", "version": "1.1.0", "task": "regression",
         "description": "Brightness/contrast (alpha, beta) for the hand radiograph: out = clamp(alpha*in + beta, 0, 1)",
         "input": {"name": "image", "channels": 1, "height": S, "width": S, "dtype": "float32",
                   "value_range": [0.0, 1.0], "normalisation": {"type": "none"}},
         "outputs": [{"name": "alpha_beta", "shape": [2], "labels": ["alpha", "beta"],
                      "meaning": "contrast alpha and brightness beta, for values in [0, 1] (the acquired range scaled)"}],
         "precision": ["fp32"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} synthetic hand phantoms (osteon-phantom --kind hand --seed 11 --rows 512 --png)",
+        "training_data": f"{n} synthetic hand phantoms (osteon-phantom --kind hand --png, seeds 11 and 15 merged, 1024x832 area-resized to the 512x416 working image)",
         "intended_use": INTENDED_USE}
     body = card("hand_contrast: brightness/contrast estimator (Osteon reference model)", [
         ("Model", "4 stride-2 conv-BN-ReLU layers (128 -> 8), mean and max pooling, 2-layer head; "
@@ -115,7 +115,7 @@ def main():
                    f"to {LO} and {HI}: a histogram stretch of the hand that ignores the background (15% of the "
                    "phantoms have an over-bright, uneven one) and the collimator borders. Loss: smooth-L1 on where "
                    "those two percentiles land after the predicted mapping."),
-        ("Training data", f"{n} hand phantoms, osteon-phantom --kind hand --seed 11 --rows 512 --png "
+        ("Training data", f"{n} hand phantoms, osteon-phantom --kind hand --png, seeds 11 and 15 merged, 1024x832 area-resized to the 512x416 working image "
                           f"(tools/phantom at {phantom_version()}). Adam, one-cycle LR, {a.epochs} epochs, batch 16, "
                           f"torch seed {a.seed}."),
         ("Metrics (held-out phantoms, seed 911)",

@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/train/hand_seg.py --data DATA --out models [--epochs N] [--steps N]
 
-DATA/hand_train and DATA/hand_test are `osteon-phantom --kind hand --rows 512 --png` runs.
+DATA/hand_train and DATA/hand_test are `osteon-phantom --kind hand --png` runs.
 Input: the working image (longer side 512) letterboxed to 128x128 (area), values in [0, 1]
 (PNG / 255, no contrast normalisation), zero padding. Output: mask probability 1x128x128.
 """
@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, cache, card, letterbox, load_mask, load_png,  # noqa: E402
+from common import (working, working_mask, arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, cache, card, letterbox, load_mask, load_png,  # noqa: E402
                     phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
 
 S = 128
@@ -21,8 +21,8 @@ def build(data_dir, limit):
     recs = read_truth(data_dir)[:limit]
     xs, ys, full = [], [], []
     for r in recs:
-        img = load_png(data_dir, r["png"])
-        m = (load_mask(data_dir, r["masks"]["hand"]) > 127).astype(np.float32)
+        img = working(load_png(data_dir, r["png"]))[0]
+        m = working_mask(load_mask(data_dir, r["masks"]["hand"]) > 127, img.shape).astype(np.float32)
         x, _ = letterbox(img, S)
         y, _ = letterbox(m, S)
         xs.append(x)
@@ -104,8 +104,8 @@ def main():
     recs = read_truth(te_dir)[:a.limit]
     dfull = []
     for r in recs[:120]:
-        img = load_png(te_dir, r["png"])
-        m = load_mask(te_dir, r["masks"]["hand"]) > 127
+        img = working(load_png(te_dir, r["png"]))[0]
+        m = working_mask(load_mask(te_dir, r["masks"]["hand"]) > 127, img.shape)
         dfull.append(dice(predict_full(model, img), m))
     rep = {"model": "hand_seg", "test_images": len(pm), "dice_128_mean": float(np.mean(d128)),
            "dice_128_min": float(np.min(d128)), "dice_working_mean": float(np.mean(dfull)),
@@ -113,14 +113,14 @@ def main():
            "train_images": n, "epochs": a.epochs, "data_s": round(t_data, 1), "train_s": round(t_train, 1)}
     print(rep, flush=True)
     manifest = {
-        "name": "hand_seg", "version": "1.0.0", "task": "segmentation",
+        "name": "hand_seg", "version": "1.1.0", "task": "segmentation",
         "description": "Hand (soft-tissue) mask of a left-hand PA radiograph, 128x128 letterbox",
         "input": {"name": "image", "channels": 1, "height": S, "width": S, "dtype": "float32",
                   "value_range": [0.0, 1.0], "normalisation": {"type": "none"}},
         "outputs": [{"name": "hand_probability", "shape": [1, S, S],
                      "meaning": "per-pixel probability of hand (threshold 0.5), same letterbox geometry as the input"}],
         "precision": ["fp32", "fp16"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} synthetic hand phantoms (osteon-phantom --kind hand --seed 11 --rows 512 --png)",
+        "training_data": f"{n} synthetic hand phantoms (osteon-phantom --kind hand --png, seeds 11 and 15 merged, 1024x832 area-resized to the 512x416 working image)",
         "intended_use": INTENDED_USE}
     body = card("hand_seg: hand mask (Osteon reference model)", [
         ("Model", "Stride-2 conv stem, small U-Net at 64x64 (widths 8-16-32-64, BatchNorm, nearest upsampling), logits bilinearly upsampled to 128x128, sigmoid output. "
@@ -134,7 +134,7 @@ def main():
          "4. No contrast normalisation; manifest normalisation `none`; tensor [N,1,128,128] float32.\n"
          "Postprocessing used for the metrics: take output[oy:oy+nh, ox:ox+nw], bilinear resize to the "
          "working image size (align_corners=false), threshold 0.5."),
-        ("Training data", f"{n} hand phantoms, osteon-phantom --kind hand --seed 11 --rows 512 --png "
+        ("Training data", f"{n} hand phantoms, osteon-phantom --kind hand --png, seeds 11 and 15 merged, 1024x832 area-resized to the 512x416 working image "
                           f"(tools/phantom at {phantom_version()}). Loss BCE + soft Dice, Adam, one-cycle LR, "
                           f"{a.epochs} epochs, batch 16, random gamma augmentation, torch seed {a.seed}."),
         ("Metrics (held-out phantoms, seed 911)",

@@ -6,19 +6,21 @@ held-out calibration set and built into the model and the manifest).
     /usr/bin/python3 tools/train/implant.py --data DATA --out models [--epochs N] [--steps N]
 
 DATA/hip_train (training), DATA/hip_val (threshold calibration), DATA/hip_test (metrics):
-`osteon-phantom --kind hip --rows 461 --png` runs with different seeds.
+`osteon-phantom --kind hip --png` runs with different seeds.
 """
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (arg_parser, fit, one_cycle, HERE, INTENDED_USE, Timer, bilinear_crop, cache, card, contrast, load_mask,  # noqa: E402
+from common import (working, working_mask, arg_parser, fit, one_cycle, HERE, INTENDED_USE, Timer, bilinear_crop, cache, card, contrast, load_mask,  # noqa: E402
                     load_png, phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
 
 C = 128
 MARGIN = 1.15
 FALSE_UNKNOWN_TARGET = 0.03  # calibration quantile on the catalogue designs of the calibration set
+UNKNOWN_COPIES = 3  # off-catalogue sides are rare (12 %): three jittered crops each for outlier exposure
+OE_WEIGHT = 1.0     # weight of the outlier-exposure term (unknown designs -> uniform prediction)
 
 
 def catalogue_ids():
@@ -40,7 +42,7 @@ def make_crop(img, cx, cy, side):
     return contrast(bilinear_crop(img, cx - side / 2.0 + 0.5, cy - side / 2.0 + 0.5, side, C))
 
 
-def build(data_dir, limit, ids, jitter_seed=None, copies=1):
+def build(data_dir, limit, ids, jitter_seed=None, copies=1, unknown_copies=1):
     recs = read_truth(data_dir)[:limit]
     rng = np.random.default_rng(jitter_seed) if jitter_seed is not None else None
     xs, ys = [], []
@@ -48,14 +50,16 @@ def build(data_dir, limit, ids, jitter_seed=None, copies=1):
         imps = [i for i in r.get("implants", []) if i["design_id"] != "none"]
         if not imps:
             continue
-        img = load_png(data_dir, r["png"])
+        img = working(load_png(data_dir, r["png"]))[0]
         mask = load_mask(data_dir, r["masks"]["implant"])
         for imp in imps:
             lab = 1 if imp["side"] == "right" else 2
-            if not (mask == lab).any():
+            m = working_mask(mask == lab, img.shape)
+            if not m.any():
                 continue
-            cx, cy, side = crop_box(mask == lab)
-            for _ in range(copies):
+            cx, cy, side = crop_box(m)
+            known = imp["design_id"] in ids
+            for _ in range(copies if known else unknown_copies):
                 jx, jy, js = cx, cy, side
                 if rng is not None:
                     jx += rng.normal(0, 0.03) * side
@@ -107,8 +111,9 @@ def main():
     setup(a.seed)
     ids = catalogue_ids()
     t = Timer()
-    tr = cache(os.path.join(a.data, f"implant_train_{a.limit}.npz"),
-               lambda: build(os.path.join(a.data, "hip_train"), a.limit, ids, jitter_seed=a.seed))
+    tr = cache(os.path.join(a.data, f"implant_train_{a.limit}_u{UNKNOWN_COPIES}.npz"),
+               lambda: build(os.path.join(a.data, "hip_train"), a.limit, ids, jitter_seed=a.seed,
+                                 unknown_copies=UNKNOWN_COPIES))
     va = cache(os.path.join(a.data, f"implant_val_{a.limit}.npz"), lambda: build(os.path.join(a.data, "hip_val"), a.limit, ids))
     te = cache(os.path.join(a.data, f"implant_test_{a.limit}.npz"), lambda: build(os.path.join(a.data, "hip_test"), a.limit, ids))
     t_data = t.s()
@@ -132,7 +137,7 @@ def main():
         if bool(known.any()):
             loss = loss + F.nll_loss(logp[known], y[known])
         if bool((~known).any()):  # outlier exposure: unknown designs -> uniform prediction
-            loss = loss + 0.5 * (-logp[~known].mean(dim=1)).mean()
+            loss = loss + OE_WEIGHT * (-logp[~known].mean(dim=1)).mean()
         return loss
 
     t_train = fit("implant_id", net, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
@@ -160,7 +165,7 @@ def main():
     print(rep, flush=True)
     model = ImplantId(net, thr)
     manifest = {
-        "name": "implant_id", "version": "1.0.0", "task": "classification",
+        "name": "implant_id", "version": "1.1.0", "task": "classification",
         "description": f"Hip implant design (catalogue models/implant_catalogue.json) from the 128x128 metal-region crop; "
                        f"unknown design when the top probability is below {thr:.4f}",
         "input": {"name": "image", "channels": 1, "height": C, "width": C, "dtype": "float32",
@@ -172,7 +177,7 @@ def main():
                      "meaning": f"1 when confidence < {thr:.6f} (unknown design; threshold calibrated on held-out "
                                 f"phantoms, seed 913, for {100 * FALSE_UNKNOWN_TARGET:.0f}% false unknowns), else 0"}],
         "precision": ["fp32", "fp16"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} implant crops from synthetic hip phantoms (osteon-phantom --kind hip --seed 13 --rows 461 --png)",
+        "training_data": f"{n} implant crops from synthetic hip phantoms (osteon-phantom --kind hip --seed 13 --png, 1152x1280 area-resized to the 461x512 working image)",
         "intended_use": INTENDED_USE}
     body = card("implant_id: hip implant design classifier (Osteon reference model)", [
         ("Model", "CNN (7 conv-BN-ReLU layers, 4 with stride 2, 128 -> 8), global average pooling, linear layer over "
@@ -191,10 +196,10 @@ def main():
          "4. Contrast normalisation over the crop: z = (v - mean)/max(std, 1e-3), clip +-3, z/6 + 0.5. "
          "Manifest normalisation `none`."),
         ("Training data", f"{n} crops ({rep['train_unknown_crops']} of UNKNOWN designs) from {n_train_images} hip phantoms, "
-                          f"osteon-phantom --kind hip --seed 13 --rows 461 --png (tools/phantom at {phantom_version()}); "
+                          f"osteon-phantom --kind hip --seed 13 --png, 1152x1280 area-resized to the 461x512 working image (tools/phantom at {phantom_version()}); "
                           "crop centre jitter sigma 3% of the side and side x exp(N(0, 0.05)). Cross-entropy on "
-                          "catalogue designs plus outlier exposure (0.5 x cross-entropy to the uniform distribution "
-                          f"on UNKNOWN designs), AdamW, one-cycle LR, {a.epochs} epochs, batch 16, torch seed {a.seed}. "
+                          f"catalogue designs plus outlier exposure ({OE_WEIGHT:g} x cross-entropy to the uniform distribution "
+                          f"on UNKNOWN designs, {UNKNOWN_COPIES} jittered crops of each), AdamW, one-cycle LR, {a.epochs} epochs, batch 16, torch seed {a.seed}. "
                           f"Threshold: the {100 * FALSE_UNKNOWN_TARGET:.0f}% quantile of the top probability of the "
                           f"catalogue crops of the calibration set (seed 913, {rep['val_crops']} crops)."),
         ("Metrics (held-out phantoms, seed 923)",

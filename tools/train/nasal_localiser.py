@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tools/train/nasal_localiser.py --data DATA --out models [--epochs N] [--steps N]
 
-DATA/skull_train, DATA/skull_test: `osteon-phantom --kind skull --rows 512 --png` runs.
+DATA/skull_train, DATA/skull_test: `osteon-phantom --kind skull --png` runs (1024x1024; area-resized to the 512-px working image here).
 Input: working image (512x512) letterboxed to 128x128 (area) with contrast normalisation over the
 resized image. Outputs: landmarks [2, 2] = [[x, y] nasion, [x, y] tip] in input (128 px)
 coordinates, and the two 64x64 heatmaps (softmax probabilities).
@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, cache, card, from_letterbox, letterbox, load_png,  # noqa: E402
+from common import (to_scaled, working, arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, cache, card, from_letterbox, letterbox, load_png,  # noqa: E402
                     phantom_version, read_truth, setup, to_letterbox, write_model_dir, write_report, F, np, torch, nn)
 
 S = 128
@@ -23,11 +23,11 @@ def build(data_dir, limit):
     recs = read_truth(data_dir)[:limit]
     xs, pts, geo = [], [], []
     for r in recs:
-        img = load_png(data_dir, r["png"])
+        img, fx, fy = working(load_png(data_dir, r["png"]))
         x, g = letterbox(img, S, contrast_norm=True)
         xs.append(x)
-        pts.append([to_letterbox(r["nasion"], g), to_letterbox(r["tip"], g)])
-        geo.append(list(g) + [r["cols"], r["rows"]])
+        pts.append([to_letterbox(to_scaled(r["nasion"], fx, fy), g), to_letterbox(to_scaled(r["tip"], fx, fy), g)])
+        geo.append(list(g) + [img.shape[1], img.shape[0]])
     return {"x": np.stack(xs).astype(np.float32), "pts": np.array(pts, np.float32), "geo": np.array(geo, np.float64)}
 
 
@@ -104,7 +104,7 @@ def main():
            "train_images": n, "epochs": a.epochs, "data_s": round(t_data, 1), "train_s": round(t_train, 1)}
     print(rep, flush=True)
     manifest = {
-        "name": "nasal_localiser", "version": "1.0.0", "task": "landmarks",
+        "name": "nasal_localiser", "version": "1.1.0", "task": "landmarks",
         "description": "Nasion and nasal-bone tip on a lateral skull radiograph (128x128 letterbox)",
         "input": {"name": "image", "channels": 1, "height": S, "width": S, "dtype": "float32",
                   "value_range": [0.0, 1.0], "normalisation": {"type": "none"}},
@@ -114,7 +114,7 @@ def main():
                     {"name": "heatmaps", "shape": [2, G, G],
                      "meaning": "softmax heatmaps (nasion, tip) on a 64x64 grid over the input, each sums to 1"}],
         "precision": ["fp32"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} synthetic lateral skull phantoms (osteon-phantom --kind skull --seed 12 --rows 512 --png)",
+        "training_data": f"{n} synthetic lateral skull phantoms (osteon-phantom --kind skull --png, seeds 12 and 14 merged, 1024x1024 area-resized to the 512-px working image)",
         "intended_use": INTENDED_USE}
     body = card("nasal_localiser: nasion and nasal tip (Osteon reference model)", [
         ("Model", "Stride-2 stem and a small U-Net at 64x64 (widths 12-24-48-96) giving two heatmap logits; "
@@ -128,7 +128,7 @@ def main():
          "3. Output landmarks are in the 128-px input frame; back to the working image: "
          "x = (x' - ox + 0.5)/s - 0.5 (same for y with oy); to the acquired image multiply by its scale.\n"
          "The nasal crop for nasal_fracture / nasal_anomaly is then made from these points (see their cards)."),
-        ("Training data", f"{n} skull phantoms, osteon-phantom --kind skull --seed 12 --rows 512 --png "
+        ("Training data", f"{n} skull phantoms, osteon-phantom --kind skull --png, seeds 12 and 14 merged, 1024x1024 area-resized to the 512-px working image "
                           f"(tools/phantom at {phantom_version()}). Loss: L1 on the soft-argmax coordinates + "
                           f"0.2 x cross-entropy to Gaussian (sigma 2 px) heatmaps; Adam, one-cycle LR, "
                           f"{a.epochs} epochs, batch 16, torch seed {a.seed}."),

@@ -43,24 +43,26 @@ else
   n_hand=1200 n_skull=1400 n_hip=1200 n_test=250 e_seg=6 e_age=24 e_loc=10 e_frac=12 e_gen=4 e_imp=14 e_ab=8
 fi
 
-# Phantoms at the working resolution (longer side 512). Training, calibration and test sets use
-# different seeds: train 11/12/13, held-out test 911/912/923, implant threshold calibration 913.
-gen() {  # kind count seed rows dir
-  if [[ ! -f $work/$5/.done ]]; then
-    rm -rf "${work:?}/$5"
-    "$phantom" --kind "$1" --count "$2" --seed "$3" --rows "$4" --out "$work/$5" --png --quiet
-    rm -f "$work/$5"/*.dcm  # the scripts read the PNGs and truth.jsonl only
-    touch "$work/$5/.done"
+# Phantoms at the generator's default (acquired) size, exactly what the node receives: hand
+# 1024x832, skull 1024x1024, hip 1152x1280. The scripts area-resize them to the pipelines' 512-px
+# working image (the nasal crop: to the 1024-px fine image) the way the C++ pipelines do, so the
+# models see what they will see in the node. Training, calibration and test sets use different
+# seeds: train 11 / 12+14 / 13, held-out test 911 / 912 / 923, implant threshold calibration 913.
+gen() {  # kind count seed dir
+  if [[ ! -f $work/$4/.done ]]; then
+    rm -rf "${work:?}/$4"
+    "$phantom" --kind "$1" --count "$2" --seed "$3" --out "$work/$4" --png --quiet
+    rm -f "$work/$4"/*.dcm  # the scripts read the PNGs and truth.jsonl only
+    touch "$work/$4/.done"
   fi
 }
 t0=$SECONDS
-gen hand $n_hand 11 512 hand_train & gen hand $n_test 911 512 hand_test & wait
-gen skull $n_skull 12 512 skull_train & gen skull $n_test 912 512 skull_test & wait
-# The fracture classifier and the anomaly generator need the full resolution (1024x1024): the
-# breaks are 0.5-1.4 mm wide. Two half-size runs (seeds 12 and 14) merged; test seed 912.
-gen skull $((n_skull / 2)) 12 1024 skull1k_a & gen skull $((n_skull / 2)) 14 1024 skull1k_b & gen skull $n_test 912 1024 skull1k/skull_test & wait
-[[ -f $work/skull1k/skull_train/truth.jsonl ]] || $py "$here/merge_sets.py" "$work/skull1k/skull_train" "$work/skull1k_a" "$work/skull1k_b"
-gen hip $n_hip 13 461 hip_train & gen hip $n_test 913 461 hip_val & gen hip $n_test 923 461 hip_test & wait
+gen hand $((n_hand / 2)) 11 hand_a & gen hand $((n_hand / 2)) 15 hand_b & gen hand $n_test 911 hand_test & wait
+[[ -f $work/hand_train/truth.jsonl ]] || $py "$here/merge_sets.py" "$work/hand_train" "$work/hand_a" "$work/hand_b"
+# Skull: two half-size runs (seeds 12 and 14) generated at once and merged.
+gen skull $((n_skull / 2)) 12 skull_a & gen skull $((n_skull / 2)) 14 skull_b & gen skull $n_test 912 skull_test & wait
+[[ -f $work/skull_train/truth.jsonl ]] || $py "$here/merge_sets.py" "$work/skull_train" "$work/skull_a" "$work/skull_b"
+gen hip $n_hip 13 hip_train & gen hip $n_test 913 hip_val & gen hip $n_test 923 hip_test & wait
 echo "phantoms: $((SECONDS - t0)) s"
 
 step() {  # name script args...
@@ -71,7 +73,7 @@ step() {  # name script args...
   echo "$name: $((SECONDS - t)) s (wall, including data preparation and evaluation)"
 }
 hand() { step hand_seg hand_seg.py --epochs $e_seg && step bone_age bone_age.py --epochs $e_age && step hand_contrast contrast_ab.py --epochs $e_ab; }
-skull() { step nasal_localiser nasal_localiser.py --epochs $e_loc && step nasal_fracture nasal_fracture.py --epochs $e_frac --gen-epochs $e_gen --data "$work/skull1k" \
+skull() { step nasal_localiser nasal_localiser.py --epochs $e_loc && step nasal_fracture nasal_fracture.py --epochs $e_frac --gen-epochs $e_gen \
     --data-note "osteon-phantom --kind skull --png, 1024x1024, seeds 12 and 14, $((n_skull / 2)) images each"; }
 hip() { step implant_id implant.py --epochs $e_imp; }
 t1=$SECONDS

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"none", "mirror", "flip"}));
   std::string sc_dir, pipeline_override;
   unsigned phantom_rows = 0;
-  app.add_option("--rows", phantom_rows, "phantom rows (default: the acquired size; 512 (hip 461) = the training data's working size)");
+  app.add_option("--rows", phantom_rows, "phantom rows (default: the generator's acquired size, as the models were trained)");
   app.add_option("--pipeline", pipeline_override, "run another pipeline than the kind's (e.g. hips through bone_age: every image should be not analysable); prints outcomes only");
   app.add_option("--sc", sc_dir, "write each Secondary Capture illustration as PNG into this directory");
   app.add_option("--dump", dump, "write one JSON line per image (truth, outcome, summary, data) to this file");
