@@ -10,10 +10,13 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -96,16 +99,29 @@ bool Process::running() { return !wait_for(std::chrono::milliseconds(0)).has_val
 std::string Process::log() const { return read_file(log_file_); }
 
 int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  // The kernel may hand the same port to consecutive bind(0) calls once the first socket is
+  // closed (it happened: Orthanc got one port for DICOM and HTTP), so never repeat one here;
+  // sockets stay bound while we look, which forces a different port on each try.
+  static std::mutex mutex;
+  static std::set<int> given;
+  const std::lock_guard lock(mutex);
+  std::vector<int> held;
+  int port = 0;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    held.push_back(fd);
+    port = ntohs(addr.sin_port);
+    if (given.insert(port).second) break;
+  }
+  for (const int fd : held) ::close(fd);
+  return port;
 }
 
 TempDir::TempDir(const std::string& prefix) {
