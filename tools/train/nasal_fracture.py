@@ -100,6 +100,20 @@ class Classifier(nn.Module):
         return torch.sigmoid(logit), logit, a
 
 
+class BoxFilter(nn.Module):
+    """k x k mean over the pixels inside the image (AvgPool2d(k, 1, k // 2, count_include_pad=False)),
+    computed as a k x 1 then a 1 x k pass: the same numbers (the count of inside pixels factorises)
+    at 2k instead of k^2 operations per pixel."""
+
+    def __init__(self, k):
+        super().__init__()
+        self.rows = nn.AvgPool2d((k, 1), stride=1, padding=(k // 2, 0), count_include_pad=False)
+        self.cols = nn.AvgPool2d((1, k), stride=1, padding=(0, k // 2), count_include_pad=False)
+
+    def forward(self, x):
+        return self.cols(self.rows(x))
+
+
 class Healer(nn.Module):
     """Generator: residual U-Net at 128 (inside), healed crop and anomaly map at 256."""
 
@@ -108,8 +122,8 @@ class Healer(nn.Module):
         self.pool = nn.AvgPool2d(2)
         self.unet = UNet(1, 1, 8)
         self.classifier = classifier
-        self.smooth = nn.AvgPool2d(SMOOTH, stride=1, padding=SMOOTH // 2, count_include_pad=False)
-        self.post = nn.AvgPool2d(POST, stride=1, padding=POST // 2, count_include_pad=False)
+        self.smooth = BoxFilter(SMOOTH)
+        self.post = BoxFilter(POST)
 
     def residual(self, x):
         return self.unet(self.pool(x))  # [N, 1, 128, 128]
