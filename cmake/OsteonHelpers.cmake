@@ -40,3 +40,21 @@ function(osteon_embed_files target output symbol mode)
   add_library(${target} STATIC ${output})
   target_include_directories(${target} PUBLIC ${PROJECT_SOURCE_DIR}/include)
 endfunction()
+
+# osteon_unity(target [GROUPS]): with OSTEON_UNITY_BUILD, compile the target as unity sources
+# (CMake UNITY_BUILD, batches of up to 8 files), so that the headers its files share (Catch2,
+# nlohmann/json, CLI11, the standard library) are parsed and their templates compiled once per
+# batch instead of once per file. GROUPS: the target's files carry UNITY_GROUP properties, and a
+# file without one is compiled on its own. Used for test executables and tools, not the node's
+# libraries. Files that cannot share a unity source (two file-local helpers of the same name,
+# different using-directives) are kept apart with UNITY_GROUP or SKIP_UNITY_BUILD_INCLUSION.
+function(osteon_unity target)
+  cmake_parse_arguments(ARG "GROUPS" "" "" ${ARGN})
+  if(NOT OSTEON_UNITY_BUILD)
+    return()
+  endif()
+  set_target_properties(${target} PROPERTIES UNITY_BUILD ON)
+  if(ARG_GROUPS)
+    set_target_properties(${target} PROPERTIES UNITY_BUILD_MODE GROUP)
+  endif()
+endfunction()

@@ -10,6 +10,11 @@
 #include "osteon/core/embedded.hpp"
 #include "osteon/core/error.hpp"
 
+// Build time only: toml::parse (all of toml11's parser) is instantiated once, here;
+// src/routing/profile.cpp declares this instantiation extern instead of compiling its own copy.
+template toml::value toml::parse<toml::value::comment_type, std::unordered_map, std::vector>(std::istream&,
+                                                                                          const std::string&);
+
 namespace osteon {
 
 namespace {

@@ -10,6 +10,10 @@
 
 #include "osteon/core/error.hpp"
 
+// Build time only: toml::parse is instantiated once, in osteon_core (src/core/config.cpp).
+extern template toml::value toml::parse<toml::value::comment_type, std::unordered_map, std::vector>(std::istream&,
+                                                                                                 const std::string&);
+
 namespace osteon::routing {
 
 namespace {
