@@ -61,7 +61,11 @@ TID1500_MeasurementReport make_report(const ReportPlan& plan, const SourceImage&
   auto& library = report.getImageLibrary();
   check(library.createNewImageLibrary(), "image library");
   check(library.addImageGroup(), "image library group");
-  check(library.addImageEntry(*source.dataset, TID1600_ImageLibrary::withAllDescriptors), "image library entry");
+  // The descriptors (TID 1602) are copied from the source; an old or odd source (an ACR-NEMA date
+  // like "1995.07.20") makes DCMTK refuse them and add nothing. The entry is then the reference
+  // alone (the descriptors are optional): a source's bad attribute must not cost the report.
+  if (library.addImageEntry(*source.dataset, TID1600_ImageLibrary::withAllDescriptors).bad())
+    check(library.addImageEntry(*source.dataset, TID1600_ImageLibrary::withoutDescriptors), "image library entry");
   for (const auto& group : plan.groups) {
     check(report.addIndividualMeasurements(), "measurement group");
     fill_group(report.getIndividualMeasurements(), group, new_uid(ctx));

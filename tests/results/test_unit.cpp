@@ -317,3 +317,22 @@ TEST_CASE("The SC's laterality follows the source: Image Laterality, else Latera
     }
   }
 }
+
+TEST_CASE("A source whose dates are in the old ACR-NEMA form still gets its SR (image entry without descriptors)",
+          "[unit]") {
+  osteon::test::TempDir dir("osteon-results");
+  const Sources src = write_sources(dir.path());
+  const fs::path old = dir.path() / "acr_nema_dates.dcm";
+  {
+    DcmFileFormat ff;
+    REQUIRE(ff.loadFile(src.hip.c_str()).good());
+    ff.getDataset()->putAndInsertString(DCM_AcquisitionDate, "1993.02.24");  // as fo-dicom's CR-MONO1-10-chest
+    ff.getDataset()->putAndInsertString(DCM_ContentDate, "1995.07.20");
+    REQUIRE(ff.saveFile(old.c_str(), EXS_LittleEndianExplicit).good());
+  }
+  auto ctx = make_context(old, r::SrDocumentClass::comprehensive3d, "AnyNet");
+  const auto sr = r::write_sr(ctx, r::NotAnalysable{r::AnalysisKind::implant_id, "image unlike the data the model was validated on"},
+                              dir.path() / "sr.dcm");
+  REQUIRE(fs::exists(sr.file));
+  CHECK(attribute(sr.file, "ReferencedSOPInstanceUID", true) == attribute(old, "SOPInstanceUID"));
+}
