@@ -184,7 +184,7 @@ TEST_CASE("the command line documents every option and refuses bad arguments wit
   const std::string help = output_of(tool + " --help");
   for (const char* option : {"--kind", "--count", "--seed", "--out", "--png", "--variants",
                              "--contact-sheet", "--rows", "--cols", "--spacing", "--bits",
-                             "--encoding", "--monochrome1", "--per-study", "--catalogue", "--quiet"})
+                             "--encoding", "--monochrome1", "--per-study", "--catalogue", "--quiet", "--layout"})
     CHECK(help.find(option) != std::string::npos);
   CHECK(exit_code(tool + " --help") == 0);
   const auto out = t::fresh_dir("cli").string();
@@ -204,6 +204,36 @@ TEST_CASE("the command line documents every option and refuses bad arguments wit
   int lines = 0;
   while (std::getline(truth, line)) ++lines;
   CHECK(lines == 2);
+}
+
+TEST_CASE("--layout writes the own-data layouts that tools/train/import_dataset.py reads", "[cli]") {
+  const auto out = t::fresh_dir("layout");
+  const auto lines_of = [](const fs::path& file) {
+    std::ifstream in(file);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  // rsna: id,boneage,male and <id>.png
+  REQUIRE(exit_code(tool + " --kind hand --count 3 --rows 200 --quiet --layout rsna --out " + (out / "hand").string()) == 0);
+  const auto rsna = lines_of(out / "hand" / "rsna" / "boneage.csv");
+  REQUIRE(rsna.size() == 4);
+  CHECK(rsna[0] == "id,boneage,male");
+  const std::string id = rsna[1].substr(0, rsna[1].find(','));
+  CHECK(fs::exists(out / "hand" / "rsna" / "images" / (id + ".png")));
+  // skull-csv: landmarks and the fracture label per file
+  REQUIRE(exit_code(tool + " --kind skull --count 3 --rows 200 --quiet --layout skull-csv --out " + (out / "skull").string()) == 0);
+  const auto skull = lines_of(out / "skull" / "skull_csv" / "landmarks.csv");
+  REQUIRE(skull.size() == 4);
+  CHECK(skull[0].rfind("file,nasion_x,nasion_y,tip_x,tip_y,fracture", 0) == 0);
+  // implant-folders: one folder per design, crops inside
+  REQUIRE(exit_code(tool + " --kind hip --count 4 --rows 256 --quiet --layout implant-folders --out " + (out / "hip").string()) == 0);
+  std::size_t crops = 0;
+  for (const auto& e : fs::recursive_directory_iterator(out / "hip" / "implant_folders")) crops += e.path().extension() == ".png";
+  CHECK(crops >= 1);
+  // a layout of another body part is refused
+  CHECK(exit_code(tool + " --kind hand --count 1 --quiet --layout skull-csv --out " + (out / "bad").string()) != 0);
+  CHECK(exit_code(tool + " --kind hand --count 1 --quiet --layout bogus --out " + (out / "bad").string()) == 2);
 }
 
 TEST_CASE("the implant catalogue has at least 6 distinct designs and bad files are refused", "[catalogue]") {

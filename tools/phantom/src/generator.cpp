@@ -2,6 +2,7 @@
 
 #include "osteon/phantom/contact_sheet.hpp"
 #include "osteon/phantom/implant_catalogue.hpp"
+#include "layout.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -44,6 +45,13 @@ RunStats run_generator(const RunOptions& run, std::ostream& log) {
   std::ofstream truth(truth_path, std::ios::binary | std::ios::trunc);
   if (!truth) throw std::runtime_error("cannot write " + truth_path.string());
 
+  std::optional<LayoutWriter> layout;
+  if (!run.layout.empty()) {
+    const Layout l = parse_layout(run.layout);
+    if (layout_kind(l) != options.kind)
+      throw std::invalid_argument("layout " + run.layout + " is made of " + std::string(kind_name(layout_kind(l))) + " phantoms");
+    layout.emplace(run.out, l);
+  }
   std::vector<SheetTile> tiles;
   RunStats stats;
   for (unsigned i = 0; i < options.count; ++i) {
@@ -51,7 +59,7 @@ RunStats run_generator(const RunOptions& run, std::ostream& log) {
     const std::string stem = image_stem(options.kind, i);
     synth::write_dx(run.out / (stem + ".dcm"), p.attrs, p.image, p.encoding);
     p.truth["file"] = stem + ".dcm";
-    const bool need_8bit = run.png || (run.contact_sheet && tiles.size() < run.sheet_count);
+    const bool need_8bit = run.png || layout || (run.contact_sheet && tiles.size() < run.sheet_count);
     cv::Mat1b image8 = need_8bit ? to_8bit(p) : cv::Mat1b();
     if (run.png) {
       write_png(run.out / "png" / (stem + ".png"), image8);
@@ -66,6 +74,7 @@ RunStats run_generator(const RunOptions& run, std::ostream& log) {
     }
     truth << p.truth.dump() << '\n';
     if (!truth) throw std::runtime_error("cannot write " + truth_path.string());
+    if (layout) layout->add(stem, i, image8, p.truth);
     if (run.contact_sheet && tiles.size() < run.sheet_count) tiles.push_back({image8, p.truth});
     ++stats.images;
     if (!run.quiet && (i + 1) % 100 == 0) log << "osteon-phantom: " << (i + 1) << " images\n";

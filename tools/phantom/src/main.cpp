@@ -75,6 +75,11 @@ int main(int argc, char** argv) {
   app.add_option("--catalogue", catalogue, "Implant catalogue JSON for --kind hip")
       ->capture_default_str();
   app.add_flag("--quiet", run.quiet, "No progress output");
+  app.add_option("--layout", run.layout,
+                 "Also write the images as a dataset in an own-data layout (tools/train/import_dataset.py): "
+                 "rsna (hand: boneage.csv id,boneage,male + images/), skull-csv (skull: landmarks.csv + "
+                 "images/), implant-folders (hip: one folder of implant crops per design)")
+      ->check(CLI::IsMember({"rsna", "skull-csv", "implant-folders"}));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

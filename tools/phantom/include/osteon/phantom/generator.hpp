@@ -17,6 +17,7 @@ struct RunOptions {
   std::optional<std::filesystem::path> contact_sheet;
   unsigned sheet_count = 12;                         // tiles on the contact sheet
   bool quiet = false;
+  std::string layout;  // also write the images as an own-data layout: rsna, skull-csv, implant-folders
 };
 
 struct RunStats {
