@@ -56,6 +56,8 @@ void ResultPublisher::publish(db::Database& database, const PublishRequest& req,
   ctx.algorithm.name = finding.model_name.empty() ? req.pipeline : finding.model_name;
   ctx.algorithm.version = finding.model_version.empty() ? "0" : finding.model_version;
   if (!finding.model_sha256.empty()) ctx.algorithm.parameters.push_back("model sha256 " + finding.model_sha256);
+  if (const auto domain = pipelines::describe_domain(finding.domain); !domain.empty())
+    ctx.algorithm.parameters.push_back(domain);
   if (req.profile) {
     if (auto cls = results::parse_sr_class(req.profile->sr_class)) ctx.sr_class = *cls;
   }

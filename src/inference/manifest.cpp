@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -61,6 +62,11 @@ class Reader {
     return value.get<std::int64_t>();
   }
 
+  double real(const json& value, const std::string& field) const {
+    if (!value.is_number()) fail(field, "must be a number");
+    return value.get<double>();
+  }
+
   float number(const json& value, const std::string& field) const {
     if (!value.is_number()) fail(field, "must be a number");
     return value.get<float>();
@@ -78,6 +84,15 @@ class Reader {
     Shape out;
     for (std::size_t i = 0; i < value.size(); ++i) out.push_back(positive(value[i], fmt::format("{}[{}]", field, i)));
     return out;
+  }
+
+  /// A SHA-256 as 64 hexadecimal digits, returned in lower case.
+  std::string hex_digest(const json& value, const std::string& field) const {
+    std::string s = string(value, field);
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (s.size() != 64 || !std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      fail(field, "must be 64 hexadecimal digits");
+    return s;
   }
 
   std::filesystem::path relative_file(const json& value, const std::string& field) const {
@@ -159,6 +174,35 @@ Output parse_output(const Reader& r, const json& o, std::size_t index) {
   return out;
 }
 
+DomainCheckSpec parse_domain_check(const Reader& r, const json& v, const std::vector<Output>& outputs) {
+  const std::string where = "domain_check";
+  DomainCheckSpec out;
+  if (v.is_string()) {
+    if (v.get<std::string>() != "none")
+      r.fail(where, "must be \"none\" or an object describing the calibrated check, not '" + v.get<std::string>() + "'");
+    out.none = true;
+    return out;
+  }
+  r.only_keys(v, where, {"method", "features", "file", "sha256", "threshold", "false_refusal_rate", "calibration"});
+  out.method = r.string(r.required(v, where, "method"), where + ".method");
+  if (out.method != "mahalanobis") r.fail(where + ".method", "must be \"mahalanobis\" (the only method so far), not '" + out.method + "'");
+  out.features = r.string(r.required(v, where, "features"), where + ".features");
+  const auto output = std::find_if(outputs.begin(), outputs.end(), [&](const Output& o) { return o.name == out.features; });
+  if (output == outputs.end()) r.fail(where + ".features", "names no output ('" + out.features + "')");
+  if (output->shape.size() != 1) r.fail(where + ".features", "output '" + out.features + "' must be a vector (one dimension)");
+  out.file = r.relative_file(r.required(v, where, "file"), where + ".file");
+  out.sha256 = r.hex_digest(r.required(v, where, "sha256"), where + ".sha256");
+  const json& threshold = r.required(v, where, "threshold");
+  out.threshold = r.real(threshold, where + ".threshold");
+  if (!(out.threshold > 0) || !std::isfinite(out.threshold)) r.fail(where + ".threshold", "must be a positive number");
+  if (const json* f = r.optional(v, where, "false_refusal_rate")) {
+    out.false_refusal_rate = r.real(*f, where + ".false_refusal_rate");
+    if (!(out.false_refusal_rate >= 0 && out.false_refusal_rate < 1)) r.fail(where + ".false_refusal_rate", "must be in [0, 1)");
+  }
+  if (const json* c = r.optional(v, where, "calibration")) out.calibration = r.string(*c, where + ".calibration", true);
+  return out;
+}
+
 bool valid_name(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
@@ -186,7 +230,8 @@ Manifest parse_manifest(const std::string& json_text, const std::string& origin)
     throw Error(Errc::config_invalid, fmt::format("{}: not valid JSON: {}", origin, e.what()));
   }
   r.only_keys(doc, "", {"format", "name", "version", "task", "description", "file", "sha256", "input", "extra_inputs",
-                        "outputs", "precision", "preferred_batch_sizes", "model_card", "training_data", "intended_use"});
+                        "outputs", "precision", "preferred_batch_sizes", "model_card", "training_data", "intended_use",
+                        "domain_check"});
   Manifest m;
   const json& format = r.required(doc, "", "format");
   if (!format.is_number_integer() || format.get<int>() != 1) r.fail("format", "must be 1 (the only manifest format so far)");
@@ -198,10 +243,7 @@ Manifest parse_manifest(const std::string& json_text, const std::string& origin)
     r.fail("task", fmt::format("'{}' is not one of {}", m.task, fmt::join(known_tasks, ", ")));
   if (const json* v = r.optional(doc, "", "description")) m.description = r.string(*v, "description", true);
   m.file = r.relative_file(r.required(doc, "", "file"), "file");
-  m.sha256 = r.string(r.required(doc, "", "sha256"), "sha256");
-  std::transform(m.sha256.begin(), m.sha256.end(), m.sha256.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (m.sha256.size() != 64 || !std::all_of(m.sha256.begin(), m.sha256.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-    r.fail("sha256", "must be 64 hexadecimal digits");
+  m.sha256 = r.hex_digest(r.required(doc, "", "sha256"), "sha256");
   m.input = parse_input(r, r.required(doc, "", "input"));
   if (const json* v = r.optional(doc, "", "extra_inputs")) {
     if (!v->is_array()) r.fail("extra_inputs", "must be an array");
@@ -241,6 +283,11 @@ Manifest parse_manifest(const std::string& json_text, const std::string& origin)
   m.model_card = r.relative_file(r.required(doc, "", "model_card"), "model_card");
   m.training_data = r.string(r.required(doc, "", "training_data"), "training_data");
   if (const json* v = r.optional(doc, "", "intended_use")) m.intended_use = r.string(*v, "intended_use", true);
+  const json* domain = r.optional(doc, "", "domain_check");
+  if (!domain)
+    r.fail("domain_check", "missing: a model needs a calibrated domain check (tools/train/domain.py), or "
+                           "\"domain_check\": \"none\" to run without one (its findings then say \"domain not checked\")");
+  m.domain_check = parse_domain_check(r, *domain, m.outputs);
   return m;
 }
 
@@ -293,6 +340,15 @@ std::string to_json(const Manifest& m) {
   doc["model_card"] = m.model_card.string();
   doc["training_data"] = m.training_data;
   if (!m.intended_use.empty()) doc["intended_use"] = m.intended_use;
+  const auto& d = m.domain_check;
+  if (d.none) {
+    doc["domain_check"] = "none";
+  } else {
+    doc["domain_check"] = {{"method", d.method},       {"features", d.features},
+                           {"file", d.file.string()},  {"sha256", d.sha256},
+                           {"threshold", d.threshold}, {"false_refusal_rate", d.false_refusal_rate},
+                           {"calibration", d.calibration}};
+  }
   return doc.dump(2) + "\n";
 }
 

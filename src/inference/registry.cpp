@@ -17,8 +17,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Loads and checks one model directory; throws Error naming the model.
-std::shared_ptr<Model> load_one(const fs::path& dir, const ModelLoader& loader) {
+struct Loaded {
+  std::shared_ptr<Model> model;
+  std::shared_ptr<const DomainCheck> domain;
+};
+
+/// Loads and checks one model directory and its domain check; throws Error naming the model.
+Loaded load_one(const fs::path& dir, const ModelLoader& loader) {
   const std::string dir_name = dir.filename().string();
   Manifest manifest = load_manifest(dir);
   if (manifest.name != dir_name)
@@ -33,6 +38,7 @@ std::shared_ptr<Model> load_one(const fs::path& dir, const ModelLoader& loader) 
   if (actual != manifest.sha256)
     throw Error(Errc::config_invalid, fmt::format("model {}: sha256 mismatch for {}: manifest says {}, the file is {}",
                                                   manifest.name, file.string(), manifest.sha256, actual));
+  std::shared_ptr<const DomainCheck> domain = DomainCheck::load(manifest);
   std::shared_ptr<Model> model;
   try {
     model = loader(manifest);
@@ -44,7 +50,12 @@ std::shared_ptr<Model> load_one(const fs::path& dir, const ModelLoader& loader) 
   if (!model) throw Error(Errc::internal, fmt::format("model {}: the loader returned nothing", manifest.name));
   check_outputs(*model, 1);
   check_outputs(*model, 2);  // a model that cannot batch fails here, not under load
-  return model;
+  return {std::move(model), std::move(domain)};
+}
+
+std::string describe_domain(const std::shared_ptr<const DomainCheck>& domain) {
+  if (!domain) return "none (not checked)";
+  return fmt::format("mahalanobis, {} features, threshold {:.4g}", domain->dimension(), domain->threshold());
 }
 
 } // namespace
@@ -112,7 +123,7 @@ Registry Registry::load(const InferenceSettings& settings, const ModelLoader& lo
     const std::string name = dir.filename().string();
     seen.insert(name);
     try {
-      auto model = load_one(dir, loader);
+      auto [model, domain] = load_one(dir, loader);
       const Manifest& m = model->manifest();
       log::info("inference.model_loaded", {{"model", m.name},
                                            {"version", m.version},
@@ -120,8 +131,9 @@ Registry Registry::load(const InferenceSettings& settings, const ModelLoader& lo
                                            {"device", model->device()},
                                            {"precision", to_string(model->precision())},
                                            {"input", to_string(m.input_shapes().front())},
-                                           {"sha256", m.sha256.substr(0, 12)}});
-      registry.add(std::move(model));
+                                           {"sha256", m.sha256.substr(0, 12)},
+                                           {"domain", describe_domain(domain)}});
+      registry.add(std::move(model), std::move(domain));
     } catch (const Error& e) {
       fail(name, e);
     } catch (const std::exception& e) {
@@ -141,17 +153,19 @@ Registry Registry::load(const InferenceSettings& settings, const ModelLoader& lo
   return registry;
 }
 
-void Registry::add(std::shared_ptr<Model> model) {
+void Registry::add(std::shared_ptr<Model> model, std::shared_ptr<const DomainCheck> domain) {
   if (!model) throw Error(Errc::invalid_argument, "Registry::add: null model");
   if (find(model->name())) throw Error(Errc::invalid_argument, "model " + model->name() + " is registered twice");
+  if (!domain && !model->manifest().domain_check.none)
+    throw Error(Errc::invalid_argument, "model " + model->name() + ": its manifest declares a domain check but none was given");
   const std::string name = model->name();
-  entries_.push_back({name, std::move(model), {}});
+  entries_.push_back({name, std::move(model), {}, std::move(domain)});
   std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
 }
 
 void Registry::add_unavailable(std::string name, std::string reason) {
   if (find(name)) throw Error(Errc::invalid_argument, "model " + name + " is registered twice");
-  entries_.push_back({std::move(name), nullptr, std::move(reason)});
+  entries_.push_back({std::move(name), nullptr, std::move(reason), nullptr});
   std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
 }
 
@@ -172,6 +186,11 @@ bool Registry::available(std::string_view name) const {
   return e && e->model;
 }
 
+std::shared_ptr<const DomainCheck> Registry::domain(std::string_view name) const {
+  const Entry* e = find(name);
+  return e && e->model ? e->domain : nullptr;
+}
+
 std::vector<ModelStatus> Registry::models() const {
   std::vector<ModelStatus> out;
   for (const auto& e : entries_) {
@@ -184,6 +203,7 @@ std::vector<ModelStatus> Registry::models() const {
       s.task = e.model->manifest().task;
       s.device = e.model->device();
       s.precision = to_string(e.model->precision());
+      s.domain = describe_domain(e.domain);
     }
     out.push_back(std::move(s));
   }

@@ -1,6 +1,7 @@
 // Bone age pipeline (see bone_age.hpp; models/hand_seg and models/bone_age MODEL_CARD.md).
 #include "osteon/pipelines/bone_age.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -40,10 +41,15 @@ BoneAgePipeline::BoneAgePipeline(ModelSet models, ModelRef contrast)
     : models_(std::move(models)), contrast_(std::move(contrast)) {}
 
 Finding BoneAgePipeline::run(const JobInput& input) {
+  return detail::run_checked(models_, {results::AnalysisKind::bone_age, models_.names(), models_.versions()},
+                             [&](detail::RunContext& ctx) { return analyse(input, ctx); });
+}
+
+Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
   Finding f = detail::start_finding(models_, models_.unavailable_reason());
   if (f.outcome == Outcome::retry) return f;
   const auto& age_manifest = models_.manifest(age_model);
-  nlohmann::json data;
+  nlohmann::json& data = ctx.data;
   data["pipeline"] = "bone_age";
   data["models"] = detail::model_list(models_, {seg_model, age_model});
   if (input.profile) data["profile"] = input.profile->id;
@@ -53,7 +59,7 @@ Finding BoneAgePipeline::run(const JobInput& input) {
   detail::HandLimits limits;
   limits.min_fraction = profile_number(input.profile, "min_mask_fraction", limits.min_fraction);
 
-  detail::Stopwatch clock(f.timings);
+  detail::Stopwatch clock(ctx.timings);
   try {
     // ---- decode
     std::optional<detail::Working> decoded;
@@ -65,20 +71,21 @@ Finding BoneAgePipeline::run(const JobInput& input) {
       return detail::decode_failure(std::move(f), results::AnalysisKind::bone_age, e, data);
     }
     const detail::Working& w = *decoded;
+    ctx.display = w.display;
     clock.lap("decode");
     data["working_image"] = {{"rows", w.work.rows}, {"cols", w.work.cols}, {"mapping", w.mapping}};
 
     // ---- hand_seg
     const detail::Letterboxed seg_in = detail::letterbox(w.work, seg_side);
     clock.lap("preprocess");
-    const auto seg_out = models_.run(seg_model, {detail::to_tensor(seg_in.canvas)});
+    const auto seg_out = ctx.calls.run(seg_model, detail::entry_inputs(models_.manifest(seg_model), detail::to_tensor(seg_in.canvas), w));
     clock.lap("model:hand_seg");
     const cv::Mat1f prob = detail::plane(seg_out.at(0), seg_side, seg_side);
     // Display: hand_contrast's alpha and beta on the [0, 1] source (its card), when installed.
     imaging::Image display = w.display;
     data["display"] = "stored window (presentation state of the source)";
     if (contrast_.available()) {
-      const auto ab = models_.run_optional(contrast_model, {detail::to_tensor(seg_in.canvas)});
+      const auto ab = ctx.calls.run_optional(contrast_, {detail::to_tensor(seg_in.canvas)});
       if (ab && ab->size() == 1 && ab->at(0).size() >= 2) {
         const double alpha = ab->at(0).values()[0], beta = ab->at(0).values()[1];
         if (std::isfinite(alpha) && std::isfinite(beta) && alpha > 0.05 && alpha < 50) {
@@ -107,11 +114,15 @@ Finding BoneAgePipeline::run(const JobInput& input) {
     auto render = [&](const std::vector<std::string>& extra, const cv::Mat1f* heat) {
       detail::ScCanvas sc(display);
       if (heat) sc.heatmap(*heat, 0.35, 0.35, "attention");
-      cv::Mat1b src_mask;
-      cv::resize(mask, src_mask, cv::Size(w.src_cols, w.src_rows), 0, 0, cv::INTER_NEAREST);
-      sc.outline(src_mask, cv::Scalar(0, 220, 0), std::max(2, w.src_cols / 400));
+      // No hand outline on an image a domain check refused: it would look like a finding.
+      const auto& v = ctx.calls.verdicts();
+      if (std::none_of(v.begin(), v.end(), [](const inference::DomainVerdict& d) { return !d.in_domain; })) {
+        cv::Mat1b src_mask;
+        cv::resize(mask, src_mask, cv::Size(w.src_cols, w.src_rows), 0, 0, cv::INTER_NEAREST);
+        sc.outline(src_mask, cv::Scalar(0, 220, 0), std::max(2, w.src_cols / 400));
+      }
       auto lines = detail::sc_header(age_manifest.name + " " + age_manifest.version + " + hand_seg",
-                                     models_.manifest(seg_model).version);
+                                     models_.manifest(seg_model).version, ctx.calls);
       lines.insert(lines.end(), extra.begin(), extra.end());
       return sc.finish(lines, "hand mask outline (green) and bone_age attention map over the source");
     };
@@ -126,17 +137,24 @@ Finding BoneAgePipeline::run(const JobInput& input) {
       return f;
     };
 
-    if (const auto problem = detail::hand_problem(shape, limits)) {
-      clock.lap("postprocess");
-      return not_analysable(*problem);
-    }
-
     // ---- bone_age input: contrast over the mask, zero outside, crop to the mask, letterbox 256
+    // (an empty mask: the whole image, as tools/train/chain.py bone_age_crop)
+    const bool empty_mask = shape.bbox.area() <= 0;
+    const cv::Mat1b crop_mask = empty_mask ? cv::Mat1b(mask.size(), 255) : mask;
+    const cv::Rect box = empty_mask ? cv::Rect(0, 0, mask.cols, mask.rows) : shape.bbox;
     cv::Mat1f v = w.work.clone();
-    detail::contrast(v, &mask);
-    v.setTo(0.0f, mask == 0);
-    const cv::Rect box = shape.bbox;
+    detail::contrast(v, &crop_mask);
+    v.setTo(0.0f, crop_mask == 0);
     const detail::Letterboxed age_in = detail::letterbox(v(box).clone(), age_side);
+
+    if (const auto problem = detail::hand_problem(shape, limits)) {
+      // Domain first: an image unlike bone_age's training crops is refused as such (with its
+      // score), not only by a shape rule that assumes a hand radiograph.
+      const std::string reason =
+          detail::domain_first(ctx.calls, age_model, {detail::to_tensor(age_in.canvas), inference::Tensor({1}, {0.0f})}, *problem);
+      clock.lap("postprocess");
+      return not_analysable(reason);
+    }
 
     // Sex: 1 male, 0 female. Unknown: both, and the mean.
     std::vector<float> sexes;
@@ -156,7 +174,7 @@ Finding BoneAgePipeline::run(const JobInput& input) {
     std::vector<double> estimates;
     cv::Mat1f attention(16, 16, 0.0f);
     for (const float s : sexes) {
-      auto out = models_.run(age_model, {detail::to_tensor(age_in.canvas), inference::Tensor({1}, {s})});
+      auto out = ctx.calls.run(age_model, {detail::to_tensor(age_in.canvas), inference::Tensor({1}, {s})});
       estimates.push_back(out.at(0).values().at(0));
       attention += detail::m32(detail::plane(out.at(1), 16, 16) / static_cast<double>(sexes.size()));
     }

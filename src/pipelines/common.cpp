@@ -161,6 +161,19 @@ inference::Tensor to_tensor(const cv::Mat1f& image) {
   return inference::Tensor({1, image.rows, image.cols}, std::move(data));
 }
 
+inference::Tensors entry_inputs(const inference::Manifest& manifest, inference::Tensor image, const Working& w) {
+  inference::Tensors inputs;
+  inputs.push_back(std::move(image));
+  for (const auto& extra : manifest.extra_inputs) {
+    if (extra.name != "working_image") continue;
+    if (extra.shape.size() != 3 || extra.shape[0] != 1 || extra.shape[1] != extra.shape[2])
+      throw Error(Errc::config_invalid, fmt::format("model {}: extra input working_image must be [1, S, S], not {}", manifest.name,
+                                                    inference::to_string(extra.shape)));
+    inputs.push_back(to_tensor(letterbox(w.work, static_cast<int>(extra.shape[1])).canvas));
+  }
+  return inputs;
+}
+
 cv::Mat1f plane(const inference::Tensor& tensor, int rows, int cols, std::size_t index) {
   const auto n = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols);
   if (tensor.size() < (index + 1) * n) {
@@ -291,10 +304,14 @@ results::ScContent ScCanvas::finish(const std::vector<std::string>& lines, const
   return sc;
 }
 
-std::vector<std::string> sc_header(const std::string& algorithm, const std::string& version) {
-  return {"AI result - not for primary diagnosis (synthetic-phantom model, not clinical)",
-          fmt::format("Algorithm: {} {}", algorithm, version)};
+std::vector<std::string> sc_header(const std::string& algorithm, const std::string& version, const ModelCalls& calls) {
+  std::vector<std::string> lines{"AI result - not for primary diagnosis (synthetic-phantom model, not clinical)",
+                                 fmt::format("Algorithm: {} {}", algorithm, version)};
+  if (auto line = domain_line(calls); !line.empty()) lines.push_back(std::move(line));
+  return lines;
 }
+
+std::string domain_line(const ModelCalls& calls) { return describe_domain(calls.verdicts()); }
 
 std::string fixed(double value, int decimals) { return fmt::format("{:.{}f}", value, decimals); }
 
@@ -330,6 +347,71 @@ Finding decode_failure(Finding f, results::AnalysisKind kind, const std::excepti
   f.result = results::NotAnalysable{kind, reason};
   data["not_analysable"] = reason;
   f.data_json = data.dump();
+  return f;
+}
+
+namespace {
+
+nlohmann::json verdicts_json(const std::vector<inference::DomainVerdict>& verdicts) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& v : verdicts) {
+    if (v.checked) {
+      out.push_back({{"model", v.model}, {"score", v.score}, {"threshold", v.threshold}, {"in_domain", v.in_domain}});
+    } else {
+      out.push_back({{"model", v.model}, {"checked", false}});
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string domain_first(ModelCalls& calls, const std::string& model, inference::Tensors inputs, const std::string& reason) {
+  try {
+    calls.run(model, std::move(inputs));
+  } catch (const inference::OutOfDomain& e) {
+    return std::string(e.what()) + "; the pipeline's own checks also found: " + reason;
+  }
+  return reason;
+}
+
+Finding run_checked(const ModelSet& models, const PipelineInfo& info, const std::function<Finding(RunContext&)>& analyse) {
+  RunContext ctx(models);
+  Finding f;
+  try {
+    f = analyse(ctx);
+  } catch (const inference::OutOfDomain& e) {
+    f = start_finding(models, std::nullopt);
+    const std::string reason = e.what();
+    f.outcome = Outcome::not_analysable;
+    f.summary = "not analysable: " + reason;
+    f.result = results::NotAnalysable{info.kind, reason};
+    ctx.data["not_analysable"] = reason;
+    ctx.data["out_of_domain"] = verdicts_json({e.verdict()});
+    if (ctx.display) {
+      Stopwatch clock(ctx.timings);
+      ScCanvas sc(*ctx.display);
+      auto lines = sc_header(info.algorithm, info.version, ctx.calls);
+      lines.push_back(fmt::format("{}: NOT ANALYSABLE", results::kind_name(info.kind)));
+      lines.push_back(reason);
+      f.illustration = sc.finish(lines, "source with the reason it was not analysed (out of the model's domain)");
+      clock.lap("render");
+    }
+    f.data_json = ctx.data.dump();
+  }
+  f.timings.insert(f.timings.begin(), ctx.timings.begin(), ctx.timings.end());
+  f.domain = ctx.calls.verdicts();
+  if (!f.domain.empty() && f.outcome != Outcome::retry) {
+    nlohmann::json data = nlohmann::json::parse(f.data_json, nullptr, false);
+    if (data.is_discarded() || !data.is_object()) data = nlohmann::json::object();
+    data["domain"] = verdicts_json(f.domain);
+    const auto unchecked = ctx.calls.not_checked();
+    if (!unchecked.empty()) {
+      data["domain_not_checked"] = unchecked;
+      f.summary += fmt::format("; domain not checked ({} without a domain check)", fmt::join(unchecked, ", "));
+    }
+    f.data_json = data.dump();
+  }
   return f;
 }
 

@@ -4,6 +4,7 @@
 // and the Secondary Capture rendering. Private to src/pipelines (OpenCV appears here).
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +89,11 @@ inline cv::Point2d from_crop(cv::Point2d uv, double cx, double cy, double side, 
 
 /// [1, H, W] tensor of a single-channel image.
 inference::Tensor to_tensor(const cv::Mat1f& image);
+
+/// An entry model's inputs: `image`, then, when its manifest declares the extra input
+/// "working_image" (the texture its domain check looks at: tools/train/domain.py), the working
+/// image letterboxed to that input's size on zeros, unnormalised.
+inference::Tensors entry_inputs(const inference::Manifest& manifest, inference::Tensor image, const Working& w);
 /// A [.., H, W] tensor's plane `index` as an image.
 cv::Mat1f plane(const inference::Tensor& tensor, int rows, int cols, std::size_t index = 0);
 
@@ -111,8 +117,13 @@ class ScCanvas {
   cv::Mat3b image_;
 };
 
-/// The standard first lines of every SC: the disclaimer with the algorithm and its training.
-std::vector<std::string> sc_header(const std::string& algorithm, const std::string& version);
+/// The standard first lines of every SC: the disclaimer with the algorithm and its training, and
+/// the domain checks of the models called so far ("Domain check passed: ..." or "DOMAIN NOT
+/// CHECKED: ...").
+std::vector<std::string> sc_header(const std::string& algorithm, const std::string& version, const ModelCalls& calls);
+
+/// One SC line on the domain checks of the calls so far; empty when no model was called.
+std::string domain_line(const ModelCalls& calls);
 
 /// A number with fixed decimals, for summaries and burned-in text.
 std::string fixed(double value, int decimals);
@@ -131,6 +142,35 @@ Finding start_finding(const ModelSet& models, const std::optional<std::string>& 
 nlohmann::json model_list(const ModelSet& models, std::initializer_list<const char*> names);
 
 Finding decode_failure(Finding f, results::AnalysisKind kind, const std::exception& e, nlohmann::json& data);
+
+/// One job's run of a pipeline: its model calls (with their domain verdicts), the finding's data,
+/// the stage timings and, once decoded, the source as displayed (for a refusal's plain SC).
+struct RunContext {
+  explicit RunContext(const ModelSet& models) : calls(models) {}
+  ModelCalls calls;
+  nlohmann::json data = nlohmann::json::object();
+  std::vector<StageTiming> timings;
+  std::optional<imaging::Image> display;
+};
+
+/// When a pipeline's own checks have already found a reason not to analyse the image: runs `model`
+/// on `inputs` for its domain verdict only. Out of the model's domain: the domain reason first,
+/// then the pipeline's ("...; the pipeline's own checks also found: <reason>"), and the verdict is
+/// recorded as a refusal; in domain: `reason` unchanged.
+std::string domain_first(ModelCalls& calls, const std::string& model, inference::Tensors inputs, const std::string& reason);
+
+/// What a pipeline's SC header names (algorithm and version) and the kind of its results.
+struct PipelineInfo {
+  results::AnalysisKind kind;
+  std::string algorithm, version;
+};
+
+/// Runs `analyse` (a pipeline's body, working on ctx) and finishes its finding: timings, the
+/// domain verdicts (Finding::domain, data "domain", and "domain not checked" in the summary
+/// when a model has no check). An input out of a model's domain (inference::OutOfDomain) ends
+/// not analysable with the reason, the score and the threshold, and a plain Secondary Capture
+/// of the source with that reason (no finding image) when the image was decoded.
+Finding run_checked(const ModelSet& models, const PipelineInfo& info, const std::function<Finding(RunContext&)>& analyse);
 /// A failure while running: inference queue full or model gone (retry), else rethrown.
 Finding error_finding(Finding f, results::AnalysisKind kind, const std::exception& e, nlohmann::json& data);
 

@@ -8,8 +8,8 @@
 namespace osteon::pipelines {
 
 const std::vector<std::string>& pipeline_model_names() {
-  static const std::vector<std::string> names{"hand_seg",       "bone_age",      "hand_contrast", "nasal_localiser",
-                                              "nasal_fracture", "nasal_anomaly", "implant_id"};
+  static const std::vector<std::string> names{"hand_seg",       "bone_age",      "hand_contrast",  "nasal_localiser",
+                                              "nasal_fracture", "nasal_anomaly", "implant_detect", "implant_id"};
   return names;
 }
 

@@ -19,6 +19,7 @@ namespace osteon::pipelines {
 namespace {
 
 constexpr int crop_side = 128;
+constexpr int detect_side = 128;
 constexpr double margin = 1.15;
 constexpr std::size_t top_k = 3;
 // Metal's local contrast over the field's dynamic range: >= 0.24 for every implant of 240
@@ -60,7 +61,8 @@ std::vector<CatalogueDesign> load_implant_catalogue(const std::filesystem::path&
 
 ImplantIdPipeline::ImplantIdPipeline(std::shared_ptr<inference::Scheduler> scheduler, const inference::Registry& registry,
                                      std::vector<CatalogueDesign> catalogue)
-    : ImplantIdPipeline(ModelSet(std::move(scheduler), {model_ref(registry, classifier_model)}), std::move(catalogue)) {}
+    : ImplantIdPipeline(ModelSet(std::move(scheduler), {model_ref(registry, detect_model), model_ref(registry, classifier_model)}),
+                        std::move(catalogue)) {}
 
 ImplantIdPipeline::ImplantIdPipeline(ModelSet models, std::vector<CatalogueDesign> catalogue)
     : models_(std::move(models)), catalogue_(std::move(catalogue)) {
@@ -74,6 +76,11 @@ std::optional<std::string> ImplantIdPipeline::unavailable_reason() const {
 }
 
 Finding ImplantIdPipeline::run(const JobInput& input) {
+  return detail::run_checked(models_, {results::AnalysisKind::implant_id, models_.names(), models_.versions()},
+                             [&](detail::RunContext& ctx) { return analyse(input, ctx); });
+}
+
+Finding ImplantIdPipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
   Finding f = detail::start_finding(models_, unavailable_reason());
   if (f.outcome == Outcome::retry) return f;
   const auto& man = models_.manifest(classifier_model);
@@ -83,9 +90,9 @@ Finding ImplantIdPipeline::run(const JobInput& input) {
   }
   if (labels.empty()) for (const auto& d : catalogue_) labels.push_back(d.id);
 
-  nlohmann::json data;
+  nlohmann::json& data = ctx.data;
   data["pipeline"] = "implant_id";
-  data["models"] = nlohmann::json::array({{{"name", man.name}, {"version", man.version}, {"sha256", man.sha256}}});
+  data["models"] = detail::model_list(models_, {detect_model, classifier_model});
   if (input.profile) data["profile"] = input.profile->id;
   double threshold = model_threshold_.value_or(0.5);
   std::string threshold_source = model_threshold_ ? "model manifest (calibrated)" : "built-in default 0.5";
@@ -96,7 +103,7 @@ Finding ImplantIdPipeline::run(const JobInput& input) {
   data["unknown_threshold"] = threshold;
   data["unknown_threshold_source"] = threshold_source;
 
-  detail::Stopwatch clock(f.timings);
+  detail::Stopwatch clock(ctx.timings);
   try {
     std::optional<detail::Working> decoded;
     try {
@@ -105,7 +112,17 @@ Finding ImplantIdPipeline::run(const JobInput& input) {
       return detail::decode_failure(std::move(f), results::AnalysisKind::implant_id, e, data);
     }
     const detail::Working& w = *decoded;
+    ctx.display = w.display;
     clock.lap("decode");
+
+    // The entry model sees the whole image first: its domain check refuses anything that is not
+    // like the hips it was validated on before a single implant is looked for.
+    const detail::Letterboxed detect_in = detail::letterbox(w.work, detect_side, true);
+    const auto detected =
+        ctx.calls.run(detect_model, detail::entry_inputs(models_.manifest(detect_model), detail::to_tensor(detect_in.canvas), w));
+    clock.lap("model:implant_detect");
+    const auto& presence = detected.at(0).values();
+    if (presence.size() >= 2) data["implant_detect"] = {{"right", presence[0]}, {"left", presence[1]}};
 
     detail::MetalDebug dbg;
     const auto regions = detail::segment_metal(w.work, {}, &dbg);
@@ -130,23 +147,38 @@ Finding ImplantIdPipeline::run(const JobInput& input) {
       const double x0 = b.x, x1 = b.x + b.width - 1, y0 = b.y, y1 = b.y + b.height - 1;
       const double cx = (x0 + x1) / 2.0, cy = (y0 + y1) / 2.0;
       const double side = margin * std::max(b.width, b.height);
+      // A region that is faint for this image's dynamic range is bone, not metal (whatever the
+      // classifier would make of it).
+      const bool faint = dbg.range > 0 && region.contrast / dbg.range < min_relative_contrast;
+      if (faint) {
+        data["rejected_regions"].push_back({{"side", region.side == 1 ? "right" : "left"},
+                                            {"relative_contrast", region.contrast / dbg.range}});
+        continue;
+      }
       cv::Mat1f crop = detail::square_crop(w.work, cx, cy, side, crop_side);
       detail::contrast(crop);
       const auto t0 = std::chrono::steady_clock::now();
-      const auto out = models_.run(classifier_model, {detail::to_tensor(crop)});
+      const auto probe = ctx.calls.probe(classifier_model, {detail::to_tensor(crop)});
       model_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      const auto& p = out.at(0).values();
+      const bool weak = region.contrast < weak_contrast;
+      // A weak region unlike any implant crop the classifier was validated on is bone, not an
+      // implant (the classifier's domain check says so); a clear metal region unlike them refuses
+      // the whole image (record throws).
+      if (weak && probe.verdict && !probe.verdict->in_domain) {
+        data["rejected_regions"].push_back({{"side", region.side == 1 ? "right" : "left"},
+                                            {"relative_contrast", region.contrast / dbg.range},
+                                            {"domain", probe.verdict->describe()}});
+        continue;
+      }
+      ctx.calls.record(classifier_model, probe);
+      const auto& p = probe.outputs.at(0).values();
       std::vector<std::size_t> order(p.size());
       std::iota(order.begin(), order.end(), 0);
       std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t c) { return p[a] > p[c]; });
       const double conf = p.empty() ? 0.0 : p[order[0]];
-      // A region that is faint for this image's dynamic range is bone, not metal (whatever the
-      // classifier makes of it).
-      // A faint region the classifier does not recognise either is taken for bone too (an
-      // UNKNOWN design in a low-contrast image is missed by this rule).
-      const bool faint = dbg.range > 0 && region.contrast / dbg.range < min_relative_contrast;
-      const bool weak_and_unrecognised = region.contrast < weak_contrast && conf < threshold;
-      if (faint || weak_and_unrecognised) {
+      // A weak region the classifier does not recognise is taken for bone too (an UNKNOWN design
+      // in a low-contrast image is missed by this rule).
+      if (weak && conf < threshold) {
         data["rejected_regions"].push_back({{"side", region.side == 1 ? "right" : "left"},
                                             {"relative_contrast", region.contrast / dbg.range},
                                             {"confidence", conf}});
@@ -202,7 +234,7 @@ Finding ImplantIdPipeline::run(const JobInput& input) {
                        s.unknown_design ? std::string("unknown design") : s.candidates[0].model, s.unknown_design});
       finding.sides.push_back(std::move(s));
     }
-    f.timings.push_back({"model:implant_id", model_ms});
+    ctx.timings.push_back({"model:implant_id", model_ms});
     clock.lap("postprocess", model_ms);  // crops, top-3 and labels, without the model calls
     // Explicit "no implant" for a side without metal when the other side has one.
     if (finding.sides.size() == 1) {
@@ -220,7 +252,7 @@ Finding ImplantIdPipeline::run(const JobInput& input) {
       sc.outline(d.mask, colour, std::max(2, w.src_cols / 400));
       sc.label(d.label, cv::Point(d.box_src.x, d.box_src.y + d.box_src.height + static_cast<int>(1.5 * sc.font_px())), colour);
     }
-    auto header = detail::sc_header(man.name, man.version);
+    auto header = detail::sc_header(man.name, man.version, ctx.calls);
     header.insert(header.end(), lines.begin(), lines.end());
     f.illustration = sc.finish(header, "implant outline (metal segmentation) and design label over the source");
     clock.lap("render");

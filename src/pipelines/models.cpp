@@ -1,6 +1,8 @@
 // Model references and calls of the pipelines (see models.hpp).
 #include "osteon/pipelines/models.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
@@ -14,6 +16,7 @@ ModelRef model_ref(const inference::Registry& registry, const std::string& name)
     if (status.name != name) continue;
     if (status.available) {
       ref.manifest = registry.get(name)->manifest();
+      ref.domain = registry.domain(name);
     } else {
       ref.unavailable = status.reason.empty() ? "unavailable" : status.reason;
     }
@@ -85,6 +88,89 @@ std::string ModelSet::sha256s() const {
     out += (out.empty() ? "" : "+") + (m.manifest ? m.manifest->sha256 : std::string("?"));
   }
   return out;
+}
+
+inference::Tensors ModelCalls::run(const std::string& name, inference::Tensors inputs) {
+  auto outputs = models_.run(name, std::move(inputs));
+  check(models_.ref(name), outputs, true);
+  return outputs;
+}
+
+std::optional<inference::Tensors> ModelCalls::run_optional(const ModelRef& ref, inference::Tensors inputs) {
+  if (!ref.available()) return std::nullopt;
+  auto outputs = models_.run_optional(ref.name, std::move(inputs));
+  if (!outputs) return std::nullopt;
+  try {
+    check(ref, *outputs, false);
+  } catch (const Error&) {
+    return std::nullopt;  // no features where the manifest says: the optional result is not used
+  }
+  if (!verdicts_.back().in_domain) return std::nullopt;
+  return outputs;
+}
+
+std::vector<std::string> ModelCalls::not_checked() const {
+  std::vector<std::string> out;
+  for (const auto& v : verdicts_) {
+    if (!v.checked && std::find(out.begin(), out.end(), v.model) == out.end()) out.push_back(v.model);
+  }
+  return out;
+}
+
+inference::DomainVerdict ModelCalls::verdict_of(const ModelRef& ref, const inference::Tensors& outputs) {
+  if (!ref.domain) {
+    inference::DomainVerdict v;
+    v.model = ref.name;
+    v.checked = false;
+    return v;
+  }
+  const std::size_t index = ref.domain->feature_output();
+  if (index >= outputs.size())
+    throw Error(Errc::internal, fmt::format("model {} returned {} outputs; its domain features are output {}", ref.name,
+                                            outputs.size(), index));
+  return ref.domain->verdict(outputs[index].data());
+}
+
+void ModelCalls::check(const ModelRef& ref, const inference::Tensors& outputs, bool refuse) {
+  verdicts_.push_back(verdict_of(ref, outputs));
+  if (refuse && !verdicts_.back().in_domain) throw inference::OutOfDomain(verdicts_.back());
+}
+
+ModelCalls::Probe ModelCalls::probe(const std::string& name, inference::Tensors inputs) {
+  Probe p;
+  p.outputs = models_.run(name, std::move(inputs));
+  const ModelRef& ref = models_.ref(name);
+  if (ref.domain) p.verdict = verdict_of(ref, p.outputs);
+  return p;
+}
+
+void ModelCalls::record(const std::string& name, const Probe& probe) {
+  if (!probe.verdict) {
+    verdicts_.push_back(verdict_of(models_.ref(name), probe.outputs));
+    return;
+  }
+  verdicts_.push_back(*probe.verdict);
+  if (!probe.verdict->in_domain) throw inference::OutOfDomain(*probe.verdict);
+}
+
+std::string describe_domain(const std::vector<inference::DomainVerdict>& verdicts) {
+  if (verdicts.empty()) return {};
+  std::vector<std::string> unchecked, parts;
+  bool refused = false;
+  for (const auto& v : verdicts) {
+    if (!v.checked) {
+      if (std::find(unchecked.begin(), unchecked.end(), v.model) == unchecked.end()) unchecked.push_back(v.model);
+      continue;
+    }
+    // One entry per model: its highest score (implant_id runs once per implant).
+    auto higher = [&](const inference::DomainVerdict& o) { return o.checked && o.model == v.model && o.score > v.score; };
+    if (std::any_of(verdicts.begin(), verdicts.end(), higher)) continue;
+    const std::string d = v.describe();
+    if (std::find(parts.begin(), parts.end(), d) == parts.end()) parts.push_back(d);
+    refused = refused || !v.in_domain;
+  }
+  if (!unchecked.empty()) return fmt::format("DOMAIN NOT CHECKED: {} without a domain check", fmt::join(unchecked, ", "));
+  return fmt::format("Domain check {}: {}", refused ? "FAILED" : "passed", fmt::join(parts, ", "));
 }
 
 } // namespace osteon::pipelines

@@ -54,10 +54,15 @@ NasalFracturePipeline::NasalFracturePipeline(std::shared_ptr<inference::Schedule
 NasalFracturePipeline::NasalFracturePipeline(ModelSet models) : models_(std::move(models)) {}
 
 Finding NasalFracturePipeline::run(const JobInput& input) {
+  return detail::run_checked(models_, {results::AnalysisKind::nasal_fracture, models_.names(), models_.versions()},
+                             [&](detail::RunContext& ctx) { return analyse(input, ctx); });
+}
+
+Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
   Finding f = detail::start_finding(models_, models_.unavailable_reason());
   if (f.outcome == Outcome::retry) return f;
   const auto& clf = models_.manifest(classifier_model);
-  nlohmann::json data;
+  nlohmann::json& data = ctx.data;
   data["pipeline"] = "nasal_fracture";
   data["models"] = detail::model_list(models_, {localiser_model, classifier_model, anomaly_model});
   if (input.profile) data["profile"] = input.profile->id;
@@ -66,7 +71,7 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
   if (definite < suspicious) std::swap(definite, suspicious);
   data["operating_points"] = {{"suspicious", suspicious}, {"definite", definite}};
 
-  detail::Stopwatch clock(f.timings);
+  detail::Stopwatch clock(ctx.timings);
   try {
     std::optional<detail::Working> decoded;
     try {
@@ -75,12 +80,14 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
       return detail::decode_failure(std::move(f), results::AnalysisKind::nasal_fracture, e, data);
     }
     const detail::Working& w = *decoded;
+    ctx.display = w.display;
     clock.lap("decode");
 
     // ---- localiser: 128 letterbox with contrast over the resized pixels
     const detail::Letterboxed loc_in = detail::letterbox(w.work, loc_side, true);
     clock.lap("preprocess");
-    const auto loc_out = models_.run(localiser_model, {detail::to_tensor(loc_in.canvas)});
+    const auto loc_out =
+        ctx.calls.run(localiser_model, detail::entry_inputs(models_.manifest(localiser_model), detail::to_tensor(loc_in.canvas), w));
     clock.lap("model:nasal_localiser");
     const auto& lm = loc_out.at(0).values();
     const cv::Point2d nasion = loc_in.from_input({lm.at(0), lm.at(1)});
@@ -106,7 +113,7 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
       data["not_analysable"] = reason;
       f.result = results::NotAnalysable{results::AnalysisKind::nasal_fracture, reason};
       detail::ScCanvas sc(w.display);
-      auto lines = detail::sc_header(clf.name, clf.version);
+      auto lines = detail::sc_header(clf.name, clf.version, ctx.calls);
       lines.push_back("Nasal fracture: NOT ANALYSABLE");
       lines.push_back(reason);
       f.illustration = sc.finish(lines, "source with the reason the nasal bone could not be analysed");
@@ -114,20 +121,6 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
       f.data_json = data.dump();
       return f;
     };
-    const auto inside = [&](cv::Point2d p) { return p.x >= 0 && p.y >= 0 && p.x < w.work.cols && p.y < w.work.rows; };
-    if (!inside(nasion) || !inside(tip)) {
-      clock.lap("postprocess");
-      return not_analysable("nasal bone not found: the localised nasion or tip lies outside the image");
-    }
-    // Working image pixels are about 0.56 mm for a 28 cm field: nasal bones are 17-28 mm.
-    const double max_len = 0.25 * std::max(w.work.cols, w.work.rows), min_len = 0.02 * std::max(w.work.cols, w.work.rows);
-    if (length < min_len || length > max_len) {
-      clock.lap("postprocess");
-      return not_analysable(fmt::format("nasal bone not found: nasion-tip distance {:.0f} px is implausible for a lateral "
-                                        "skull ({:.0f}-{:.0f} px expected at the working resolution)",
-                                        length, min_len, max_len));
-    }
-
     // ---- crop from the fine image (longer side 1024: the breaks are 0.5-1.4 mm wide and do not
     // survive the 512-px working image): centre (N+T)/2, side max(2|T-N|, 32) fine pixels,
     // contrast over the crop (models/nasal_fracture/MODEL_CARD.md)
@@ -139,10 +132,29 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
     detail::contrast(crop);
     clock.lap("crop");
 
-    const auto clf_out = models_.run(classifier_model, {detail::to_tensor(crop)});
+    // The landmark rules assume a lateral skull; when they fail, the classifier still looks at the
+    // crop first, so that an image unlike its training crops is refused as such (with its score).
+    const auto inside = [&](cv::Point2d p) { return p.x >= 0 && p.y >= 0 && p.x < w.work.cols && p.y < w.work.rows; };
+    // Working image pixels are about 0.56 mm for a 28 cm field: nasal bones are 17-28 mm.
+    const double max_len = 0.25 * std::max(w.work.cols, w.work.rows), min_len = 0.02 * std::max(w.work.cols, w.work.rows);
+    std::string problem;
+    if (!inside(nasion) || !inside(tip)) {
+      problem = "nasal bone not found: the localised nasion or tip lies outside the image";
+    } else if (length < min_len || length > max_len) {
+      problem = fmt::format("nasal bone not found: nasion-tip distance {:.0f} px is implausible for a lateral skull "
+                            "({:.0f}-{:.0f} px expected at the working resolution)",
+                            length, min_len, max_len);
+    }
+    if (!problem.empty()) {
+      const std::string reason = detail::domain_first(ctx.calls, classifier_model, {detail::to_tensor(crop)}, problem);
+      clock.lap("postprocess");
+      return not_analysable(reason);
+    }
+    const auto clf_out = ctx.calls.run(classifier_model, {detail::to_tensor(crop)});
     clock.lap("model:nasal_fracture");
+
     const double p = clf_out.at(0).values().at(0);
-    const auto an_out = models_.run(anomaly_model, {detail::to_tensor(crop)});
+    const auto an_out = ctx.calls.run(anomaly_model, {detail::to_tensor(crop)});
     clock.lap("model:nasal_anomaly");
     const cv::Mat1f anomaly = detail::plane(an_out.at(1), crop_side, crop_side);
     cv::Point peak_uv;
@@ -193,7 +205,7 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
     sc.heatmap(heat, 0.2, 0.5, "anomaly x probability");
     if (finding.peak) sc.marker(peak_src, cv::Scalar(0, 255, 255));
     auto lines = detail::sc_header(clf.name + " " + clf.version + " + " + anomaly_model,
-                                   models_.manifest(anomaly_model).version);
+                                   models_.manifest(anomaly_model).version, ctx.calls);
     lines.push_back(fmt::format("Nasal fracture probability: {:.2f}", p));
     lines.push_back(fmt::format("Decision: {} (suspicious >= {:.2f}, definite >= {:.2f})", decision, suspicious, definite));
     if (finding.peak) lines.push_back(fmt::format("Anomaly peak at column {:.0f}, row {:.0f}", peak_src.x, peak_src.y));

@@ -20,6 +20,7 @@ Manifest fake_manifest(const std::string& name, std::int64_t channels) {
   m.preferred_batch_sizes = {1, 4};
   m.model_card = "MODEL_CARD.md";
   m.training_data = "none";
+  m.domain_check.none = true;
   return m;
 }
 

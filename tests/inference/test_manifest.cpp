@@ -22,7 +22,17 @@ json valid() {
     "outputs": [{"name": "months", "shape": [1], "meaning": "bone age in months"},
                 {"name": "stage", "shape": [3], "labels": ["infant", "child", "adolescent"]}],
     "precision": ["fp32", "fp16"], "preferred_batch_sizes": [8, 1, 4, 4],
-    "model_card": "MODEL_CARD.md", "training_data": "synthetic phantoms", "intended_use": "demo"})");
+    "model_card": "MODEL_CARD.md", "training_data": "synthetic phantoms", "intended_use": "demo",
+    "domain_check": "none"})");
+}
+
+json with_domain_check() {
+  auto doc = valid();
+  doc["outputs"].push_back({{"name", "domain_features"}, {"shape", {6}}});
+  doc["domain_check"] = json::parse(R"({"method": "mahalanobis", "features": "domain_features", "file": "domain.json",
+      "sha256": "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", "threshold": 2.5,
+      "false_refusal_rate": 0.001, "calibration": "1500 held-out phantoms"})");
+  return doc;
 }
 
 Errc parse_error_code(const json& doc, std::string& message) {
@@ -111,4 +121,69 @@ TEST_CASE("manifest errors are config_invalid and name the file and the field", 
   CHECK(parse_error_code(doc, message) == Errc::config_invalid);
 
   CHECK_THROWS_AS(parse_manifest("{not json", "bad.json"), Error);
+}
+
+TEST_CASE("a manifest says how the model's domain is checked, or that it is not", "[manifest]") {
+  const Manifest none = parse_manifest(valid().dump(), "m.json");
+  CHECK(none.domain_check.none);
+
+  const Manifest checked = parse_manifest(with_domain_check().dump(), "m.json");
+  CHECK_FALSE(checked.domain_check.none);
+  CHECK(checked.domain_check.method == "mahalanobis");
+  CHECK(checked.domain_check.features == "domain_features");
+  CHECK(checked.domain_check.file == "domain.json");
+  CHECK(checked.domain_check.threshold == Approx(2.5));
+  CHECK(checked.domain_check.false_refusal_rate == Approx(0.001));
+  const Manifest again = parse_manifest(to_json(checked), "again.json");
+  CHECK(again.domain_check.sha256 == checked.domain_check.sha256);
+  CHECK(again.domain_check.threshold == checked.domain_check.threshold);
+  CHECK(parse_manifest(to_json(none), "again.json").domain_check.none);
+}
+
+TEST_CASE("a manifest without a domain check is refused unless it says \"none\" explicitly", "[manifest]") {
+  std::string message;
+  auto doc = valid();
+  doc.erase("domain_check");
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  CHECK_THAT(message, Catch::Contains("domain_check: missing") && Catch::Contains("\"none\""));
+
+  doc = valid();
+  doc["domain_check"] = "off";
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  CHECK_THAT(message, Catch::Contains("domain_check"));
+
+  doc = with_domain_check();
+  doc["domain_check"]["method"] = "energy";
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  CHECK_THAT(message, Catch::Contains("domain_check.method"));
+
+  doc = with_domain_check();
+  doc["domain_check"]["features"] = "penultimate";
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  CHECK_THAT(message, Catch::Contains("domain_check.features") && Catch::Contains("names no output"));
+
+  doc = with_domain_check();
+  doc["domain_check"]["features"] = "stage";  // exists, but a [3] vector is fine; a map is not
+  CHECK_NOTHROW(parse_manifest(doc.dump(), "m.json"));
+  doc["outputs"][1]["shape"] = {1, 3};
+  doc["outputs"][1].erase("labels");
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  CHECK_THAT(message, Catch::Contains("must be a vector"));
+
+  for (const char* field : {"file", "sha256", "threshold"}) {
+    doc = with_domain_check();
+    doc["domain_check"].erase(field);
+    CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+    CHECK_THAT(message, Catch::Contains(std::string("domain_check.") + field + ": missing"));
+  }
+  doc = with_domain_check();
+  doc["domain_check"]["threshold"] = -1;
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  doc = with_domain_check();
+  doc["domain_check"]["file"] = "/etc/passwd";
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  doc = with_domain_check();
+  doc["domain_check"]["calibrated"] = true;  // misspelt: never ignored
+  CHECK(parse_error_code(doc, message) == Errc::config_invalid);
+  CHECK_THAT(message, Catch::Contains("domain_check.calibrated: unknown field"));
 }

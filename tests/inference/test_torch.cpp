@@ -67,7 +67,7 @@ Error load_error(const InferenceSettings& settings) {
 TEST_CASE("the fixture models load, pass their dry run and apply the manifest's normalisation", "[torch][load]") {
   const Registry registry = load_fixtures(fixture_settings());
   const auto models = registry.models();
-  REQUIRE(models.size() == 3);
+  REQUIRE(models.size() == 4);
   for (const auto& m : models) CHECK(m.available);
 
   // tiny_echo returns its input after normalisation: x * 2 - 1, and the sum of that.
@@ -315,5 +315,107 @@ TEST_CASE("the device follows the settings: CUDA with fp16 when present, else th
       CHECK(e.code() == Errc::config_invalid);
       CHECK_THAT(e.what(), Catch::Contains("no CUDA device"));
     }
+  }
+}
+
+// The domain check: tiny_domain's features (computed inside its TorchScript file) scored by the
+// C++ check must give exactly what tools/train/domain.py gives (make_fixtures.py wrote both).
+TEST_CASE("the C++ domain check scores a model's features as the training tools do", "[torch][domain]") {
+  const Registry registry = load_fixtures(fixture_settings());
+  auto model = registry.get("tiny_domain");
+  const auto check = registry.domain("tiny_domain");
+  REQUIRE(check);
+  CHECK(check->dimension() == 16);
+  CHECK(check->groups() == std::vector<std::string>{"layers", "texture"});
+  CHECK_FALSE(registry.domain("tiny_classifier"));  // "domain_check": "none"
+  for (const auto& s : registry.models()) {
+    if (s.name == "tiny_domain") CHECK_THAT(s.domain, Catch::Contains("mahalanobis"));
+    if (s.name == "tiny_classifier") CHECK_THAT(s.domain, Catch::Contains("none"));
+  }
+  const auto expected = read_json(fixtures_dir() / "tiny_domain" / "expected.json");
+  CHECK(check->threshold() == Approx(expected.at("threshold").get<double>()).epsilon(1e-5));
+  int inside = 0, outside = 0;
+  for (const auto& probe : expected.at("probes")) {
+    const auto pixels = probe.at("image").get<std::vector<float>>();
+    const Tensors out = model->run({Tensor({1, 1, 16, 16}, pixels)});
+    REQUIRE(out.size() == 2);
+    const DomainVerdict v = check->verdict(slice(out[check->feature_output()], 0).data());
+    CHECK(v.checked);
+    CHECK(v.model == "tiny_domain");
+    CHECK(v.score == Approx(probe.at("score").get<double>()).epsilon(1e-4));
+    CHECK(v.in_domain == probe.at("in_domain").get<bool>());
+    (v.in_domain ? inside : outside)++;
+  }
+  CHECK(inside >= 2);
+  CHECK(outside >= 2);
+  // A refused input's reason names the model, the score and the threshold.
+  DomainVerdict refused;
+  refused.model = "tiny_domain";
+  refused.checked = true;
+  refused.score = 41.2;
+  refused.threshold = 9.8;
+  refused.in_domain = false;
+  refused.training_data = "random smooth images";
+  const OutOfDomain e(refused);
+  CHECK(e.code() == Errc::out_of_domain);
+  CHECK_THAT(e.what(), Catch::Contains("image unlike the data the model was validated on") &&
+                           Catch::Contains("domain score 41.20 > threshold 9.80") &&
+                           Catch::Contains("model trained on random smooth images"));
+  std::vector<float> wrong(15, 0.0f);
+  CHECK_THROWS_AS(check->score(wrong), Error);
+  std::vector<float> nan(16, std::numeric_limits<float>::quiet_NaN());
+  CHECK_FALSE(check->verdict(nan).in_domain);
+}
+
+TEST_CASE("a domain check file that is missing, altered or does not fit the model is refused at start-up", "[torch][domain]") {
+  {
+    osteon::test::TempDir dir;
+    copy_fixture("tiny_domain", dir.path());
+    fs::remove(dir.path() / "tiny_domain" / "domain.json");
+    const Error e = load_error(cpu_settings(dir.path()));
+    CHECK(e.code() == Errc::not_found);
+    CHECK_THAT(e.what(), Catch::Contains("model tiny_domain") && Catch::Contains("domain check file"));
+  }
+  {
+    osteon::test::TempDir dir;
+    copy_fixture("tiny_domain", dir.path());
+    std::ofstream(dir.path() / "tiny_domain" / "domain.json", std::ios::app) << " ";
+    const Error e = load_error(cpu_settings(dir.path()));
+    CHECK(e.code() == Errc::config_invalid);
+    CHECK_THAT(e.what(), Catch::Contains("domain.json") && Catch::Contains("sha256 mismatch"));
+  }
+  {
+    // Statistics for another number of features (re-hashed, so only the dimension is wrong).
+    osteon::test::TempDir dir;
+    copy_fixture("tiny_domain", dir.path());
+    const fs::path file = dir.path() / "tiny_domain" / "domain.json";
+    auto doc = read_json(file);
+    doc["dimension"] = 12;
+    doc["groups"][1]["offset"] = 4;
+    std::ofstream(file) << doc.dump();
+    const fs::path manifest = dir.path() / "tiny_domain" / "manifest.json";
+    auto m = read_json(manifest);
+    m["domain_check"]["sha256"] = sha256_file(file);
+    write_json(manifest, m);
+    const Error e = load_error(cpu_settings(dir.path()));
+    CHECK(e.code() == Errc::config_invalid);
+    CHECK_THAT(e.what(), Catch::Contains("12 features") && Catch::Contains("domain_features"));
+  }
+  {
+    // The same model without its check: only with an explicit "none".
+    osteon::test::TempDir dir;
+    copy_fixture("tiny_domain", dir.path());
+    const fs::path manifest = dir.path() / "tiny_domain" / "manifest.json";
+    auto m = read_json(manifest);
+    m.erase("domain_check");
+    write_json(manifest, m);
+    const Error e = load_error(cpu_settings(dir.path()));
+    CHECK(e.code() == Errc::config_invalid);
+    CHECK_THAT(e.what(), Catch::Contains("domain_check: missing"));
+    m["domain_check"] = "none";
+    write_json(manifest, m);
+    const Registry registry = load_fixtures(cpu_settings(dir.path()));
+    CHECK(registry.available("tiny_domain"));
+    CHECK_FALSE(registry.domain("tiny_domain"));
   }
 }

@@ -95,6 +95,7 @@ def main():
         "preferred_batch_sizes": [1, 2, 4, 8, 16, 32],
         "training_data": "none: randomly initialised",
         "intended_use": "osteon-bench infer: throughput and latency of the inference runtime",
+        "domain_check": "none",
     }
     card = f"""# {name}
 

@@ -9,7 +9,7 @@ Conventions
   linearly, no window), read as float32 in [0, 1] (value / 255).
 * The training data are rendered at the generator's default (acquired) size, exactly what the
   node receives; like the pipelines, the scripts then resize with area averaging
-  (cv::INTER_AREA here PIL's BOX filter) so that the longer side is 512 px, the "working image"
+  (cv::INTER_AREA, here the same OpenCV function) so that the longer side is 512 px, the "working image"
   (hand 1024x832 -> 512x416, skull 1024x1024 -> 512x512, hip 1152x1280 -> 461x512): see
   working(). Truth points map with to_scaled(). The nasal crop is taken from the "fine image"
   (longer side 1024, FINE_SIDE) instead.
@@ -27,6 +27,7 @@ import math
 import os
 import sys
 import time
+from typing import List, Tuple
 
 import numpy as np
 
@@ -39,9 +40,16 @@ except ImportError as e:  # pragma: no cover
 
 from PIL import Image
 
+try:
+    import cv2
+except ImportError as e:  # pragma: no cover
+    sys.exit(f"tools/train: cannot import cv2 ({e}); install Debian's python3-opencv")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "models"))
 from model_dir import write_model_dir  # noqa: E402,F401
+import domain  # noqa: E402,F401
+from domain import channel_stats, texture_stats  # noqa: E402,F401
 
 WORK_SIDE = 512
 FINE_SIDE = 1024
@@ -65,12 +73,60 @@ def load_png(data_dir, rel):
     return np.asarray(Image.open(os.path.join(data_dir, rel)), dtype=np.float32) / 255.0
 
 
+def require_masks(data_dir, mask, model):
+    """Exits with an explanation when the run's images have no `mask` truth masks (your own
+    images imported with import_dataset.py have none)."""
+    recs = read_truth(data_dir)[:1] if os.path.exists(os.path.join(data_dir, "truth.jsonl")) else []
+    if recs and mask not in recs[0].get("masks", {}):
+        sys.exit(f"{model}: {data_dir} has no {mask} masks: it trains on phantoms only. With your own images keep the "
+                 f"shipped {model} and recalibrate its domain check with tools/train/calibrate_domain.py "
+                 "(tools/train/README.md, 'Bring your own data')")
+
+
+def phantom_inputs(data_dir, limit, make):
+    """make(image) for the first `limit` phantoms of a run (image: the acquired PNG in [0, 1]),
+    stacked; nothing when the run is missing (returns None)."""
+    if not os.path.exists(os.path.join(data_dir, "truth.jsonl")):
+        return None
+    return np.stack([make(load_png(data_dir, r["png"])) for r in read_truth(data_dir)[:limit]]).astype(np.float32)
+
+
+PHANTOM_TEST_SEEDS = {"hand": 911, "skull": 912, "hip": 923}
+
+
+def whole_image_check(model, name, a, make, kind, names, fit=None, entry=False):
+    """The domain check of a model that takes whole images (the entry models; hand_contrast): the
+    statistics of its features over <kind>_train (or `fit`: inputs or Features), the threshold on
+    <kind>_cal, measured on <kind>_test and on the other body parts' test phantoms. make(image)
+    gives the model's inputs of one [0, 1] image; names: (fit set, calibration set, test set)."""
+    def feats(run, limit):
+        data_dir = os.path.join(a.data, run)
+        if not os.path.exists(os.path.join(data_dir, "truth.jsonl")):
+            return None
+        return domain.stream_features(model, (load_png(data_dir, r["png"]) for r in read_truth(data_dir)[:limit]), make)
+    cal = feats(f"{kind}_cal", a.limit)
+    if cal is None:
+        raise SystemExit(f"{name}: no calibration phantoms in {a.data}/{kind}_cal (train_all.sh makes them)")
+    others = {}
+    for other, seed in PHANTOM_TEST_SEEDS.items():
+        x = feats(f"{other}_test", a.other_limit) if other != kind else None
+        if x is not None:
+            others[f"{other} phantoms (seed {seed}), another body part"] = x
+    return domain.make_check(model, name, fit if fit is not None else feats(f"{kind}_train", a.limit), cal,
+                             feats(f"{kind}_test", a.limit), others, *names, entry=entry)
+
+
 def load_mask(data_dir, rel):
     return np.asarray(Image.open(os.path.join(data_dir, rel)))
 
 
 def area_resize(img, w, h):
-    return np.asarray(Image.fromarray(img.astype(np.float32), mode="F").resize((w, h), Image.BOX), dtype=np.float32)
+    """Area resize to w x h: OpenCV's INTER_AREA, exactly what the C++ pipelines use (PIL's BOX filter
+    counts whole source pixels by their centres and differs at non-integer factors, e.g. the hip's
+    1152x1280 -> 461x512, enough to move the domain check's texture statistics)."""
+    if (img.shape[1], img.shape[0]) == (w, h):
+        return img.astype(np.float32)
+    return np.asarray(cv2.resize(img.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA), dtype=np.float32)
 
 
 def scaled_size(h, w, side):
@@ -192,7 +248,43 @@ def arg_parser(epochs, seed):
     ap.add_argument("--limit", type=int, default=100000)
     ap.add_argument("--report", default="")
     ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--reuse", action="store_true",
+                    help="no training: take the weights of the model already in --out (e.g. to redo its evaluation "
+                         "and domain calibration after a change of those)")
+    ap.add_argument("--other-limit", type=int, default=100,
+                    help="phantoms of each other body part the domain check's refusals are measured on")
+    ap.add_argument("--trained-on", default="",
+                    help="what the training data are, when they are not the phantoms (your own images imported with "
+                         "import_dataset.py): replaces the manifest's training_data and heads the card")
     return ap
+
+
+def trained_on(a, phantom_text):
+    """The manifest's training_data: the phantoms' description, or --trained-on."""
+    return a.trained_on or phantom_text
+
+
+def set_names(a, fit_set, calibration_set, test_set):
+    """The names of the domain check's image sets: the phantoms', or, with --trained-on, yours."""
+    if a.trained_on:
+        return "training images (yours)", "calibration images (yours)", "test images (yours)"
+    return fit_set, calibration_set, test_set
+
+
+def own_data_card(a, body):
+    """The card, headed by --trained-on when the model was trained on other data than the phantoms."""
+    if not a.trained_on:
+        return body
+    return body.replace("\n\n", f"\n\n**Trained on: {a.trained_on}** (not on the phantoms the sections below describe "
+                                 "where they say so).\n\n", 1)
+
+
+def reuse_weights(module, out_dir, name):
+    """--reuse: loads OUT/name/model.pt's weights into `module` (same architecture)."""
+    path = os.path.join(out_dir, name, "model.pt")
+    module.load_state_dict(torch.jit.load(path).state_dict())
+    print(f"{name}: weights reused from {path} (no training)", flush=True)
+    return 0.0
 
 
 def one_cycle(opt, lr, epochs, n, bs):
@@ -247,6 +339,10 @@ class UNet(nn.Module):
         self.out = nn.Conv2d(w, cout, 1)
 
     def forward(self, x):
+        return self.taps(x)[0]
+
+    def taps(self, x) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        """The output and the activations of every block (e1..e4, d3..d1), for the domain check."""
         e1 = self.e1(x)
         e2 = self.e2(e1)
         e3 = self.e3(e2)
@@ -254,7 +350,7 @@ class UNet(nn.Module):
         d3 = self.d3(torch.cat([F.interpolate(e4, scale_factor=2.0, mode="nearest"), e3], 1))
         d2 = self.d2(torch.cat([F.interpolate(d3, scale_factor=2.0, mode="nearest"), e2], 1))
         d1 = self.d1(torch.cat([F.interpolate(d2, scale_factor=2.0, mode="nearest"), e1], 1))
-        return self.out(d1)
+        return self.out(d1), [e1, e2, e3, e4, d3, d2, d1]
 
 
 def write_report(report_dir, name, report):

@@ -13,8 +13,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (working, working_mask, arg_parser, fit, one_cycle, HERE, INTENDED_USE, Timer, bilinear_crop, cache, card, contrast, load_mask,  # noqa: E402
-                    load_png, phantom_version, read_truth, setup, write_model_dir, write_report, F, np, torch, nn)
+from common import (own_data_card, trained_on, area_resize, contrast, working, working_mask, arg_parser, fit, one_cycle, HERE, INTENDED_USE, Timer, cache, card, load_mask,  # noqa: E402
+                    channel_stats, domain, load_png, phantom_version, read_truth, reuse_weights, setup, write_model_dir,
+                    write_report, F, np, torch, nn)
+import chain  # noqa: E402
+from typing import List  # noqa: E402
 
 C = 128
 MARGIN = 1.15
@@ -28,18 +31,8 @@ def catalogue_ids():
         return [d["id"] for d in json.load(f)["designs"]]
 
 
-def crop_box(mask_label):
-    ys, xs = np.nonzero(mask_label)
-    x0, x1, y0, y1 = xs.min(), xs.max(), ys.min(), ys.max()
-    cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
-    side = MARGIN * max(x1 - x0 + 1, y1 - y0 + 1)
-    return cx, cy, side
-
-
-def make_crop(img, cx, cy, side):
-    """Output pixel (u, v) samples x = cx + ((u + 0.5)/128 - 0.5) * side (same for y), bilinear,
-    0 outside; contrast normalisation over the crop."""
-    return contrast(bilinear_crop(img, cx - side / 2.0 + 0.5, cy - side / 2.0 + 0.5, side, C))
+crop_box = chain.implant_crop_box  # centre of the metal region's box, side 1.15 x its longer side
+make_crop = chain.implant_crop     # bilinear 128x128 crop, contrast over the crop
 
 
 def build(data_dir, limit, ids, jitter_seed=None, copies=1, unknown_copies=1):
@@ -83,7 +76,16 @@ class ImplantNet(nn.Module):
         self.fc = nn.Linear(128, k)
 
     def forward(self, x):
-        return self.fc(self.features(x).mean(dim=(2, 3)))
+        return self.with_features(x)[0]
+
+    def with_features(self, x):
+        """Logits and the domain features (channel statistics of every layer)."""
+        f = x
+        feats: List[torch.Tensor] = []
+        for layer in self.features:
+            f = layer(f)
+            feats.append(channel_stats(f))
+        return self.fc(f.mean(dim=(2, 3))), torch.cat(feats, 1)
 
 
 class ImplantId(nn.Module):
@@ -93,10 +95,11 @@ class ImplantId(nn.Module):
         self.register_buffer("threshold", torch.tensor([threshold], dtype=torch.float32))
 
     def forward(self, x):
-        p = torch.softmax(self.net(x).float(), dim=1)
+        logits, feats = self.net.with_features(x)
+        p = torch.softmax(logits.float(), dim=1)
         conf = p.amax(dim=1, keepdim=True)
         unknown = (conf < self.threshold).to(p.dtype)
-        return p, conf, unknown
+        return p, conf, unknown, feats  # the last: domain features
 
 
 def probs(net, d):
@@ -105,19 +108,54 @@ def probs(net, d):
                           for i in range(0, len(d["x"]), 64)]).numpy()
 
 
+def crop_labels(data_dir):
+    """The designs of an imported crop set (import_dataset.py --layout implant-folders): every
+    label but "unknown", sorted."""
+    return sorted({r["label"] for r in read_truth(data_dir)} - {"unknown"})
+
+
+def build_crops(data_dir, limit, ids):
+    """Your own implant crops: each image padded to a square (zeros, centred), area-resized to
+    128 and contrast-normalised, as the pipeline's crop around a metal region; label "unknown"
+    (or any label not in ids) -> -1 (outlier exposure)."""
+    xs, ys = [], []
+    for r in read_truth(data_dir)[:limit]:
+        img = load_png(data_dir, r["png"])
+        h, w = img.shape
+        side = max(h, w)
+        sq = np.zeros((side, side), np.float32)
+        sq[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = img
+        x = contrast(area_resize(sq, C, C))
+        xs.append((x * 255 + 0.5).astype(np.uint8))
+        ys.append(ids.index(r["label"]) if r["label"] in ids else -1)
+    return {"x": np.stack(xs), "y": np.array(ys, np.int64)}
+
+
 def main():
     ap = arg_parser(epochs=14, seed=5)
+    ap.add_argument("--crops", action="store_true",
+                    help="train on your own implant crops (DATA/implant_crops_{train,test,cal} from import_dataset.py "
+                         "--layout implant-folders) instead of hip phantoms; the labels are the folder names")
     a = ap.parse_args()
     setup(a.seed)
-    ids = catalogue_ids()
     t = Timer()
-    tr = cache(os.path.join(a.data, f"implant_train_{a.limit}_u{UNKNOWN_COPIES}.npz"),
-               lambda: build(os.path.join(a.data, "hip_train"), a.limit, ids, jitter_seed=a.seed,
+    if a.crops:
+        ids = crop_labels(os.path.join(a.data, "implant_crops_train"))
+        if not ids:
+            raise SystemExit("implant: no design folders in the imported crops")
+        tr = build_crops(os.path.join(a.data, "implant_crops_train"), a.limit, ids)
+        va = build_crops(os.path.join(a.data, "implant_crops_cal"), a.limit, ids)
+        te = build_crops(os.path.join(a.data, "implant_crops_test"), a.limit, ids)
+        n_train_images = len(tr["x"])
+    else:
+        ids = catalogue_ids()
+        tr = cache(os.path.join(a.data, f"implant_train_{a.limit}_u{UNKNOWN_COPIES}.npz"),
+                   lambda: build(os.path.join(a.data, "hip_train"), a.limit, ids, jitter_seed=a.seed,
                                  unknown_copies=UNKNOWN_COPIES))
-    va = cache(os.path.join(a.data, f"implant_val_{a.limit}.npz"), lambda: build(os.path.join(a.data, "hip_val"), a.limit, ids))
-    te = cache(os.path.join(a.data, f"implant_test_{a.limit}.npz"), lambda: build(os.path.join(a.data, "hip_test"), a.limit, ids))
+        va = cache(os.path.join(a.data, f"implant_val_{a.limit}.npz"), lambda: build(os.path.join(a.data, "hip_val"), a.limit, ids))
+        te = cache(os.path.join(a.data, f"implant_test_{a.limit}.npz"), lambda: build(os.path.join(a.data, "hip_test"), a.limit, ids))
+        n_train_images = len(read_truth(os.path.join(a.data, "hip_train"))[:a.limit])
     t_data = t.s()
-    n_train_images = len(read_truth(os.path.join(a.data, "hip_train"))[:a.limit])
     net = ImplantNet(len(ids))
     n = len(tr["x"])
     bs = 16
@@ -140,7 +178,11 @@ def main():
             loss = loss + OE_WEIGHT * (-logp[~known].mean(dim=1)).mean()
         return loss
 
-    t_train = fit("implant_id", net, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
+    if a.reuse:
+        holder = ImplantId(net, 0.5)
+        t_train = reuse_weights(holder, a.out, "implant_id")
+    else:
+        t_train = fit("implant_id", net, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
     net.eval()
     pv = probs(net, va)
     kv = va["y"] >= 0
@@ -163,7 +205,19 @@ def main():
            "val_crops": int(len(conf_v)), "train_crops": n, "train_unknown_crops": int((tr["y"] < 0).sum()),
            "epochs": a.epochs, "data_s": round(t_data, 1), "train_s": round(t_train, 1)}
     print(rep, flush=True)
-    model = ImplantId(net, thr)
+    model = ImplantId(net, thr).eval()
+    if a.crops:
+        dom, dom_files, dom_rows = domain.make_check(model, "implant_id", tr["x"], va["x"], te["x"], {},
+                                                     "training implant crops (yours)", "calibration implant crops (yours)",
+                                                     "test implant crops (yours)")
+    else:
+        cal = cache(os.path.join(a.data, f"implant_cal_{a.limit}.npz"),
+                    lambda: build(os.path.join(a.data, "hip_cal"), a.limit, ids, jitter_seed=a.seed + 1))
+        dom, dom_files, dom_rows = domain.make_check(
+            model, "implant_id", tr["x"], cal["x"], te["x"], {},
+            "training implant crops (seed 13, jittered truth boxes)",
+            "held-out implant crops (seed 916, jittered truth boxes)", "implant crops (seed 923, truth boxes)")
+    rep["domain"] = dom.info
     manifest = {
         "name": "implant_id", "version": "1.1.0", "task": "classification",
         "description": f"Hip implant design (catalogue models/implant_catalogue.json) from the 128x128 metal-region crop; "
@@ -175,9 +229,10 @@ def main():
                     {"name": "confidence", "shape": [1], "meaning": "the top probability"},
                     {"name": "unknown", "shape": [1],
                      "meaning": f"1 when confidence < {thr:.6f} (unknown design; threshold calibrated on held-out "
-                                f"phantoms, seed 913, for {100 * FALSE_UNKNOWN_TARGET:.0f}% false unknowns), else 0"}],
+                                f"phantoms, seed 913, for {100 * FALSE_UNKNOWN_TARGET:.0f}% false unknowns), else 0"},
+                    domain.features_output(dom.dimension)],
         "precision": ["fp32", "fp16"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} implant crops from synthetic hip phantoms (osteon-phantom --kind hip --seed 13 --png, 1152x1280 area-resized to the 461x512 working image)",
+        "training_data": trained_on(a, f"{n} implant crops from synthetic hip phantoms (osteon-phantom --kind hip --seed 13 --png, 1152x1280 area-resized to the 461x512 working image)"),
         "intended_use": INTENDED_USE}
     body = card("implant_id: hip implant design classifier (Osteon reference model)", [
         ("Model", "CNN (7 conv-BN-ReLU layers, 4 with stride 2, 128 -> 8), global average pooling, linear layer over "
@@ -212,13 +267,15 @@ def main():
          f"{100 * rep['val_false_unknown']:.1f} % | |\n\n"
          f"Crops come from the truth implant masks (the pipeline's metal segmentation is not part of this model). "
          f"Training time: {t_train:.0f} s with {torch.get_num_threads()} intra-op thread(s) on a shared 2-core CPU (data preparation {t_data:.0f} s)."),
+        ("Domain check", domain.card_section(dom, dom_rows) + "\n\nOther body parts are refused before this "
+                         "model runs, by implant_detect's check on the whole image."),
         ("Intended use", "Demonstration of the Osteon implant-identification pipeline. Not for primary diagnosis; "
                          "not a medical device. The catalogue designs and manufacturers are fictional."),
         ("Limitations", "Only the 8 fictional catalogue designs are known; the UNKNOWN designs seen in training come "
                         "from the same generator as those in the test, so unknown recall on genuinely different real "
                         "implants is not measured. AP projection only, no cement, wires or overlapping hardware."),
     ])
-    write_model_dir(a.out, model, manifest, body)
+    write_model_dir(a.out, model, manifest, own_data_card(a, body), dom_files)
     write_report(a.report, "implant_id", rep)
 
 

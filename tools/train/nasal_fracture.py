@@ -12,9 +12,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import (FINE_SIDE, to_scaled, working, arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, batches, bilinear_crop, cache, card, contrast, from_letterbox,  # noqa: E402
-                    letterbox, load_mask, load_png, phantom_version, read_truth, setup, write_model_dir,
-                    write_report, F, np, torch, nn)
+from common import (set_names, own_data_card, trained_on, FINE_SIDE, to_scaled, working, arg_parser, fit, one_cycle, INTENDED_USE, UNet, Timer, batches, bilinear_crop, cache, card,  # noqa: E402
+                    load_mask, load_png, phantom_version, read_truth, setup, write_model_dir,
+                    channel_stats, domain, phantom_inputs, reuse_weights, write_report, F, np, torch, nn)
+import chain  # noqa: E402
+from typing import List  # noqa: E402
 
 C = 256           # declared crop size
 SMOOTH = 31        # box filter of the anomaly residual (chosen on training crops, see the card)
@@ -22,18 +24,8 @@ POST = 21          # box filter of the attention-weighted map before its peak is
 SIDE_FACTOR = 2.0  # crop side = 2.0 x |tip - nasion| (fine-image pixels), at least 32
 
 
-def crop_geometry(nasion, tip):
-    cx, cy = (nasion[0] + tip[0]) / 2.0, (nasion[1] + tip[1]) / 2.0
-    side = max(SIDE_FACTOR * float(np.hypot(tip[0] - nasion[0], tip[1] - nasion[1])), 32.0)
-    return cx, cy, side
-
-
-def make_crop(img, cx, cy, side):
-    """Output pixel (u, v) samples the working image at x = cx + ((u + 0.5)/256 - 0.5) * side,
-    y = cy + ((v + 0.5)/256 - 0.5) * side, bilinear, 0 outside; then contrast normalisation over
-    the whole crop."""
-    x0, y0 = cx - side / 2.0 + 0.5, cy - side / 2.0 + 0.5
-    return contrast(bilinear_crop(img, x0, y0, side, C))
+crop_geometry = chain.nasal_crop_geometry  # centre (N+T)/2, side max(2|T-N|, 32) fine pixels
+make_crop = chain.nasal_crop              # bilinear 256x256 crop of the fine image, contrast over the crop
 
 
 def to_crop(pt, cx, cy, side):
@@ -43,20 +35,15 @@ def to_crop(pt, cx, cy, side):
 def build(data_dir, limit, jitter_seed=None, localiser=None):
     recs = read_truth(data_dir)[:limit]
     rng = np.random.default_rng(jitter_seed) if jitter_seed is not None else None
-    xs, ys, fp, masks = [], [], [], []
+    xs, ys, fp, masks, mw = [], [], [], [], []
     for r in recs:
         src = load_png(data_dir, r["png"])
         img, sx, sy = working(src, FINE_SIDE)  # the fine image the crop is taken from
         nas, tip = to_scaled(r["nasion"], sx, sy), to_scaled(r["tip"], sx, sy)
-        fpt = to_scaled(r["fracture_point"], sx, sy) if r["fracture"] else None
+        fpt = to_scaled(r["fracture_point"], sx, sy) if r["fracture"] and r.get("fracture_point") else None
         if localiser is not None:
             # as the pipeline: localiser on the 512-px working image, points mapped to the fine image
-            work, wx, wy = working(src)
-            x, g = letterbox(work, 128, contrast_norm=True)
-            with torch.no_grad():
-                lm = localiser(torch.from_numpy(x)[None, None])[0][0].numpy()
-            k = (sx / wx, sy / wy)  # working -> fine: to_scaled with the ratio of the two scales
-            nas, tip = (to_scaled(from_letterbox(p, g), k[0], k[1]) for p in lm[:2])
+            nas, tip = chain.localise(localiser, src)
         cx, cy, side = crop_geometry(nas, tip)
         if rng is not None:
             cx += rng.normal(0, 0.12) * side / SIDE_FACTOR
@@ -65,11 +52,16 @@ def build(data_dir, limit, jitter_seed=None, localiser=None):
         xs.append((make_crop(img, cx, cy, side) * 255 + 0.5).astype(np.uint8))
         ys.append(1 if r["fracture"] else 0)
         fp.append(to_crop(fpt, cx, cy, side) if fpt is not None else [-1.0, -1.0])
-        fm = working(load_mask(data_dir, r["masks"]["fracture"]).astype(np.float32) / 255.0, FINE_SIDE)[0]
-        m = bilinear_crop(fm, cx - side / 2.0 + 0.5, cy - side / 2.0 + 0.5, side, C // 2)
-        masks.append(m > 0.25)
+        if "fracture" in r.get("masks", {}):
+            fm = working(load_mask(data_dir, r["masks"]["fracture"]).astype(np.float32) / 255.0, FINE_SIDE)[0]
+            m = bilinear_crop(fm, cx - side / 2.0 + 0.5, cy - side / 2.0 + 0.5, side, C // 2)
+            masks.append(m > 0.25)
+            mw.append(1.0)
+        else:  # your own images (import_dataset.py): no fracture mask, no map supervision
+            masks.append(np.zeros((C // 2, C // 2), bool))
+            mw.append(0.0)
     return {"x": np.stack(xs), "y": np.array(ys, np.float32), "fp": np.array(fp, np.float32),
-            "m": np.stack(masks).astype(np.uint8)}
+            "m": np.stack(masks).astype(np.uint8), "mw": np.array(mw, np.float32)}
 
 
 def cbr(cin, cout, stride):
@@ -88,16 +80,24 @@ class Classifier(nn.Module):
         self.fc = nn.Linear(64, 1)
 
     def logit_and_cam(self, x):
-        f = self.features(x)
+        return self.with_features(x)[:2]
+
+    def with_features(self, x):
+        """Logit, class activation map and the domain features (channel statistics of every layer)."""
+        f = x
+        feats: List[torch.Tensor] = []
+        for layer in self.features:
+            f = layer(f)
+            feats.append(channel_stats(f))
         cam = torch.einsum("nchw,c->nhw", f, self.fc.weight[0]).unsqueeze(1) + self.fc.bias.view(1, 1, 1, 1)
         logit = torch.topk(cam.flatten(1), 16, dim=1).values.mean(dim=1, keepdim=True)
-        return logit, cam
+        return logit, cam, torch.cat(feats, 1)
 
     def forward(self, x):
-        logit, cam = self.logit_and_cam(x)
+        logit, cam, feats = self.with_features(x)
         a = torch.relu(cam)
         a = a / a.amax(dim=(2, 3), keepdim=True).clamp_min(1e-6)
-        return torch.sigmoid(logit), logit, a
+        return torch.sigmoid(logit), logit, a, feats  # the last: domain features
 
 
 class BoxFilter(nn.Module):
@@ -129,13 +129,51 @@ class Healer(nn.Module):
         return self.unet(self.pool(x))  # [N, 1, 128, 128]
 
     def forward(self, x):
-        r = F.interpolate(self.residual(x), scale_factor=2.0, mode="bilinear", align_corners=False)
+        res, taps = self.unet.taps(self.pool(x))
+        feats: List[torch.Tensor] = []
+        for t in taps:
+            feats.append(channel_stats(t))
+        r = F.interpolate(res, scale_factor=2.0, mode="bilinear", align_corners=False)
         healed = x + r
-        _, _, att = self.classifier(x)
+        att = self.classifier(x)[2]
         att = F.interpolate(att, scale_factor=8.0, mode="bilinear", align_corners=False)
         anomaly = self.post(self.smooth(r.abs()) * att)
         anomaly = anomaly / anomaly.amax(dim=(2, 3), keepdim=True).clamp_min(1e-6)
-        return healed, anomaly
+        return healed, anomaly, torch.cat(feats, 1)  # the last: domain features of the generator
+
+
+_CAL_CROPS = {}
+CROP_FRR_TARGET = 0.001  # nasal_fracture, nasal_anomaly: second and third check of the skull pipeline
+
+
+def crop_domain_check(model, name, a, fit_inputs, test_inputs, loc):
+    """Fit on the training crops (truth landmarks with jitter), threshold on the crops the chain
+    (localiser, as in the node) makes of skull_cal and skull_cal2, measured on the test crops and on
+    the crops the chain makes of other body parts. The crop models get two calibration runs (3,000
+    crops) and a threshold at the 99.9th percentile (CROP_FRR_TARGET): their scores have a heavier,
+    more variable tail than the whole-image models' (a crop that catches a collimator edge or a
+    bright background). With 1,500 crops at the 99.8th percentile nasal_fracture refused 0.5 % of
+    2,000 new skull phantoms (0.2 % to 1.4 % per run of 500), and the pipeline runs three checks."""
+    if loc is None:
+        raise SystemExit(f"{name}: the domain check needs the exported nasal_localiser in --out (train it first)")
+    whole = lambda img: chain.nasal_input(loc, img)  # noqa: E731
+    runs = [r for r in ("skull_cal", "skull_cal2") if os.path.exists(os.path.join(a.data, r, "truth.jsonl"))]
+    if "skull_cal" not in runs:
+        raise SystemExit(f"{name}: no calibration phantoms in {a.data}/skull_cal (train_all.sh makes them)")
+    for r in runs:  # the crops are the same for both crop models: made once
+        if r not in _CAL_CROPS:
+            _CAL_CROPS[r] = phantom_inputs(os.path.join(a.data, r), a.limit, whole)
+    cal = np.concatenate([_CAL_CROPS[r] for r in runs])
+    seeds = "seeds 915 and 917" if len(runs) == 2 else "seed 915"
+    others = {}
+    for kind, seed in (("hand", 911), ("hip", 923)):
+        x = phantom_inputs(os.path.join(a.data, f"{kind}_test"), a.other_limit, whole)
+        if x is not None:
+            others[f"{kind} phantoms (seed {seed}), another body part"] = x
+    return domain.make_check(model, name, fit_inputs, cal, test_inputs, others,
+                             *set_names(a, "training nasal crops (seeds 12 and 14, jittered truth landmarks)",
+                                        f"held-out nasal crops ({seeds}, nasal_localiser)",
+                                        "nasal crops (seed 912, nasal_localiser)"), target=CROP_FRR_TARGET)
 
 
 def auc(scores, labels):
@@ -181,11 +219,20 @@ def train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px):
         # auxiliary dense supervision: the class activation map should mark the break (the
         # truth fracture mask, 128 grid, max-pooled to the 32x32 map); empty for normal crops
         mt = F.max_pool2d(torch.from_numpy(tr["m"][idx]).float()[:, None], 4)
-        l_map = F.binary_cross_entropy_with_logits(cam, mt, pos_weight=torch.tensor(10.0))
+        weights = tr["mw"][idx] if "mw" in tr else np.ones(len(idx), np.float32)
+        if weights.all():
+            l_map = F.binary_cross_entropy_with_logits(cam, mt, pos_weight=torch.tensor(10.0))
+        else:  # only the crops that have a fracture mask
+            per = F.binary_cross_entropy_with_logits(cam, mt, pos_weight=torch.tensor(10.0), reduction="none").mean(dim=(1, 2, 3))
+            w = torch.from_numpy(weights)
+            l_map = (per * w).sum() / w.sum().clamp_min(1.0)
         loss = F.binary_cross_entropy_with_logits(logit, y) + l_map
         return loss
 
-    t_clf = fit("nasal_fracture", clf, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
+    if a.reuse:
+        t_clf = reuse_weights(clf, a.out, "nasal_fracture")
+    else:
+        t_clf = fit("nasal_fracture", clf, opt, sched, n, bs, a.epochs, a.steps, rng, loss_of)
     clf.eval()
     with torch.no_grad():
         prob = torch.cat([clf(as_x(te, slice(i, i + 32)))[0][:, 0] for i in range(0, len(te["x"]), 32)]).numpy()
@@ -199,6 +246,7 @@ def train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px):
     print(rep, flush=True)
     for p in clf.parameters():
         p.requires_grad_(False)
+    dom, dom_files, dom_rows = crop_domain_check(clf, "nasal_fracture", a, tr["x"], te["x"], loc)
 
     crop_doc = make_crop_doc(side_px)
     manifest = {
@@ -209,9 +257,10 @@ def train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px):
         "outputs": [{"name": "fracture_probability", "shape": [1], "meaning": "probability of a nasal bone fracture"},
                     {"name": "logit", "shape": [1], "meaning": "the logit of that probability"},
                     {"name": "attention", "shape": [1, 32, 32],
-                     "meaning": "class activation map (ReLU, max-normalised to 0..1) over the 256x256 crop"}],
+                     "meaning": "class activation map (ReLU, max-normalised to 0..1) over the 256x256 crop"},
+                    domain.features_output(dom.dimension)],
         "precision": ["fp32", "fp16"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} synthetic lateral skull phantoms ({a.data_note}), half fractured",
+        "training_data": trained_on(a, f"{n} synthetic lateral skull phantoms ({a.data_note}), half fractured"),
         "intended_use": INTENDED_USE}
     body = card("nasal_fracture: nasal bone fracture classifier (Osteon reference model)", [
         ("Model", "6 conv-BN-ReLU layers (3 with stride 2, the first one 256 -> 128) to 64 x 32x32 features, "
@@ -233,12 +282,14 @@ def train_classifier(a, clf, tr, te, loc, n, bs, rng, t_data, side_px):
          f"| accuracy at 0.5 | {rep['accuracy_at_0.5']:.3f} | |\n"
          f"| sensitivity / specificity at 0.5 | {rep['sensitivity_at_0.5']:.3f} / {rep['specificity_at_0.5']:.3f} | |\n\n"
          f"Training time: {t_clf:.0f} s with {torch.get_num_threads()} intra-op thread(s) on a shared 2-core CPU (data preparation {t_data:.0f} s, shared with nasal_anomaly)."),
+        ("Domain check", domain.card_section(dom, dom_rows)),
         ("Intended use", "Demonstration of the Osteon nasal-fracture pipeline. Not for primary diagnosis; "
                          "not a medical device."),
         ("Limitations", "Synthetic single-break fractures only (no comminuted, old or healed fractures, no septal "
                         "deviation). The phantom distractors (sutures, groove) are the only confounders seen."),
     ])
-    write_model_dir(a.out, clf, manifest, body)
+    write_model_dir(a.out, clf, manifest, own_data_card(a, body), dom_files)
+    rep["domain"] = dom.info
     return rep
 
 
@@ -281,7 +332,9 @@ def main():
     gopt = torch.optim.Adam(gen.unet.parameters(), 2e-3)
     t2 = Timer()
     step = 0
-    for ep in range(a.gen_epochs):
+    if a.reuse:
+        reuse_weights(gen, a.out, "nasal_anomaly")
+    for ep in range(0 if a.reuse else a.gen_epochs):
         gen.unet.train()
         tot = 0.0
         for idx in batches(n, bs, True, rng):
@@ -312,9 +365,9 @@ def main():
     gen.eval()
     hits, dists, healed_prob = [], [], []
     with torch.no_grad():
-        for i in np.nonzero(te["y"] == 1)[0]:
+        for i in np.nonzero((te["y"] == 1) & (te["fp"][:, 0] >= 0))[0]:  # fractured, with a known break
             x = as_x(te, [i])
-            healed, an = gen(x)
+            healed, an, _ = gen(x)
             k = int(torch.argmax(an[0, 0]))
             py, px = divmod(k, C)
             d = float(np.hypot(px - te["fp"][i][0], py - te["fp"][i][1]))
@@ -327,6 +380,8 @@ def main():
             "healed_mean_fracture_probability": float(np.mean(healed_prob)) if healed_prob else float("nan"),
             "epochs": a.gen_epochs, "train_s": round(t_gen, 1)}
     print(grep, flush=True)
+    gdom, gdom_files, gdom_rows = crop_domain_check(gen, "nasal_anomaly", a, tr["x"], te["x"], loc)
+    grep["domain"] = gdom.info
     gmanifest = {
         "name": "nasal_anomaly", "version": "1.1.0", "task": "image_to_image",
         "description": "Heals the 256x256 nasal crop; anomaly map = smoothed |x - G(x)| weighted by the classifier's attention",
@@ -335,9 +390,10 @@ def main():
         "outputs": [{"name": "healed", "shape": [1, C, C], "meaning": "the crop made to look non-fractured (same scale as the input)"},
                     {"name": "anomaly", "shape": [1, C, C],
                      "meaning": f"{POST}x{POST} box filter of ({SMOOTH}x{SMOOTH} box-smoothed |x - G(x)| x nasal_fracture "
-                                "attention), max-normalised to 0..1"}],
+                                "attention), max-normalised to 0..1"},
+                    domain.features_output(gdom.dimension)],
         "precision": ["fp32"], "preferred_batch_sizes": [1, 4, 8],
-        "training_data": f"{n} synthetic lateral skull phantoms ({a.data_note})",
+        "training_data": trained_on(a, f"{n} synthetic lateral skull phantoms ({a.data_note})"),
         "intended_use": INTENDED_USE}
     gbody = card("nasal_anomaly: nasal crop healer and anomaly map (Osteon reference model)", [
         ("Model", "Residual U-Net generator (widths 8-16-32-64) at 128x128 inside (2x2 average pooling in, "
@@ -366,13 +422,14 @@ def main():
          f"| median peak distance | {grep['peak_distance_median_px']:.1f} px | |\n"
          f"| mean fracture probability of the healed crops | {grep['healed_mean_fracture_probability']:.3f} | low |\n\n"
          f"Training time: {t_gen:.0f} s with {torch.get_num_threads()} intra-op thread(s) on a shared 2-core CPU."),
+        ("Domain check", domain.card_section(gdom, gdom_rows)),
         ("Intended use", "Demonstration of the Osteon nasal-fracture pipeline's heat map. Not for primary "
                          "diagnosis; not a medical device."),
         ("Limitations", "Synthetic fractures only; the healed image is not a plausible radiograph outside the "
                         "fracture region's immediate neighbourhood. The map is meaningful only when the "
                         "classifier calls the crop fractured."),
     ])
-    write_model_dir(a.out, gen, gmanifest, gbody)
+    write_model_dir(a.out, gen, gmanifest, own_data_card(a, gbody), gdom_files)
     if not a.anomaly_only:
         write_report(a.report, "nasal_fracture", rep)
     write_report(a.report, "nasal_anomaly", grep)

@@ -21,6 +21,7 @@ enum class Errc : std::uint16_t {
   dicom_mismatch,      // the dataset contradicts the DIMSE command
   network_error,       // association or DIMSE failure
   internal,            // a bug
+  out_of_domain,       // an image unlike the data a model was validated on (not analysable)
 };
 
 struct ErrcInfo {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "osteon/inference/domain_check.hpp"
 #include "osteon/inference/tensor.hpp"
 
 namespace osteon::inference {
@@ -61,6 +62,7 @@ struct Manifest {
   std::filesystem::path model_card;  // relative to dir
   std::string training_data;
   std::string intended_use;
+  DomainCheckSpec domain_check;  // required: "none" or a calibrated check (domain_check.hpp)
 
   std::filesystem::path dir;  // the model's directory (not in the JSON)
   std::filesystem::path file_path() const { return dir / file; }

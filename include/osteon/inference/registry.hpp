@@ -13,11 +13,16 @@
 // A model listed in InferenceSettings::allow_missing is instead registered as unavailable with
 // the reason; asking for it later gives Error(not_found) with that reason. Nothing is skipped
 // silently: every model is logged (inference.model_loaded / inference.model_unavailable).
+// A model's domain check (manifest "domain_check", domain_check.hpp) is loaded with it: its file
+// missing Error(not_found); sha256 mismatch, invalid, or not matching the features output
+// Error(config_invalid). A model whose manifest says "domain_check": "none" loads without one
+// (logged with domain=none).
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "osteon/inference/domain_check.hpp"
 #include "osteon/inference/model.hpp"
 #include "osteon/inference/settings.hpp"
 
@@ -28,6 +33,7 @@ struct ModelStatus {
   bool available = false;
   std::string reason;  // why it is unavailable
   std::string version, task, device, precision;
+  std::string domain;  // "mahalanobis, threshold 1.91" or "none (not checked)"
 };
 
 class Registry {
@@ -36,13 +42,17 @@ class Registry {
   static Registry load(const InferenceSettings& settings, const ModelLoader& loader);
 
   Registry() = default;
-  /// Adds an already loaded model (tests, tools). Duplicate name: Error(invalid_argument).
-  void add(std::shared_ptr<Model> model);
+  /// Adds an already loaded model (tests, tools) with its domain check (null: the manifest's
+  /// "domain_check" must be "none", else Error(invalid_argument)). Duplicate name:
+  /// Error(invalid_argument).
+  void add(std::shared_ptr<Model> model, std::shared_ptr<const DomainCheck> domain = nullptr);
   void add_unavailable(std::string name, std::string reason);
 
   /// The model; unknown or unavailable: Error(not_found) with the reason.
   std::shared_ptr<Model> get(std::string_view name) const;
   bool available(std::string_view name) const;
+  /// The model's domain check; null when it has none (or is unknown/unavailable).
+  std::shared_ptr<const DomainCheck> domain(std::string_view name) const;
   /// Every model known, available or not, in name order.
   std::vector<ModelStatus> models() const;
   std::vector<std::shared_ptr<Model>> available_models() const;
@@ -52,6 +62,7 @@ class Registry {
     std::string name;
     std::shared_ptr<Model> model;  // null: unavailable
     std::string reason;
+    std::shared_ptr<const DomainCheck> domain;
   };
   const Entry* find(std::string_view name) const;
   std::vector<Entry> entries_;

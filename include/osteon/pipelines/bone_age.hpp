@@ -34,6 +34,8 @@ class BoneAgePipeline final : public Pipeline {
   Finding run(const JobInput& input) override;
 
  private:
+  Finding analyse(const JobInput& input, detail::RunContext& ctx) const;
+
   ModelSet models_;
   ModelRef contrast_;
 };

@@ -28,6 +28,9 @@ std::vector<CatalogueDesign> load_implant_catalogue(const std::filesystem::path&
 
 class ImplantIdPipeline final : public Pipeline {
  public:
+  /// The entry model: implant presence per side from the whole image; its domain check decides
+  /// whether the image is analysed at all.
+  static constexpr const char* detect_model = "implant_detect";
   static constexpr const char* classifier_model = "implant_id";
 
   ImplantIdPipeline(std::shared_ptr<inference::Scheduler> scheduler, const inference::Registry& registry,
@@ -43,6 +46,8 @@ class ImplantIdPipeline final : public Pipeline {
   std::optional<double> model_threshold() const { return model_threshold_; }
 
  private:
+  Finding analyse(const JobInput& input, detail::RunContext& ctx) const;
+
   ModelSet models_;
   std::vector<CatalogueDesign> catalogue_;
   std::optional<double> model_threshold_;

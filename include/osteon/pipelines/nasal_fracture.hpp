@@ -31,6 +31,8 @@ class NasalFracturePipeline final : public Pipeline {
   Finding run(const JobInput& input) override;
 
  private:
+  Finding analyse(const JobInput& input, detail::RunContext& ctx) const;
+
   ModelSet models_;
 };
 

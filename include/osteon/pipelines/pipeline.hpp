@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "osteon/core/instance_attributes.hpp"
+#include "osteon/inference/domain_check.hpp"
 #include "osteon/results/findings.hpp"
 #include "osteon/results/sc_writer.hpp"
 #include "osteon/routing/profile.hpp"
@@ -33,6 +34,10 @@ struct Finding {
   std::string model_version;
   std::string model_sha256;
   std::vector<StageTiming> timings;
+  // Every model call's domain check, in call order: in domain (score <= threshold), out of domain
+  // (the finding is then not analysable, with the score and threshold in its reason), or not
+  // checked (a model whose manifest says "domain_check": "none"; summary, SC and SR say so).
+  std::vector<inference::DomainVerdict> domain;
   // For the result objects (done and not_analysable): the typed findings the SR is written from,
   // and, when the pipeline rendered one, the Secondary Capture (source windowed to 8 bits, its
   // overlay and the burned-in text including "not for primary diagnosis").
@@ -46,6 +51,12 @@ struct JobInput {
   InstanceAttributes attributes;
   const routing::Profile* profile = nullptr;
 };
+
+/// One line on a finding's domain checks, for the SC, the SR and people: "Domain check passed:
+/// hand_seg 0.93 <= 2.96, bone_age 1.02 <= 2.19" (each model once, its highest score), "Domain
+/// check FAILED: ..." when one refused the image, "DOMAIN NOT CHECKED: X without a domain check"
+/// when a model has none; empty without verdicts.
+std::string describe_domain(const std::vector<inference::DomainVerdict>& verdicts);
 
 class Pipeline {
  public:

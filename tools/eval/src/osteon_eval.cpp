@@ -1,12 +1,15 @@
 // osteon-eval: generates held-out phantoms, runs them through the C++ pipelines (not Python),
-// prints the metrics of the models issue next to the model cards' numbers, and the per-stage
-// latency (p50/p95).
+// prints the metrics of the models issue next to the model cards' numbers, the domain checks'
+// false refusals and score distributions, and the per-stage latency (p50/p95).
 //
 //   osteon-eval --kind hand|skull|hip --count N --seed S [--models DIR] [--threads T]
-//               [--work DIR] [--keep] [--variants LIST]
+//               [--work DIR] [--keep] [--variants LIST] [--pipeline OTHER]
+//   osteon-eval --real [CORPUS]       real radiographs (../shared/corpus) through every pipeline
 //
 // Exit status: 0 when every compared metric agrees with its model card within the stated
-// tolerance, 1 when one does not, 2 for bad arguments or missing models.
+// tolerance and the domain checks refuse at most 1 % of the phantoms (with --pipeline of another
+// body part: every phantom; with --real: see domain_report.hpp), 1 when not, 2 for bad arguments
+// or missing models.
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -18,8 +21,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "domain_report.hpp"
 #include "metrics.hpp"
 #include "osteon/eval/harness.hpp"
+#include "osteon/eval/real_corpus.hpp"
 #include "osteon/imaging/png.hpp"
 #include "osteon/pipelines/implant_id.hpp"
 
@@ -95,7 +100,13 @@ int main(int argc, char** argv) {
   app.add_option("--pipeline", pipeline_override, "run another pipeline than the kind's (e.g. hips through bone_age: every image should be not analysable); prints outcomes only");
   app.add_option("--sc", sc_dir, "write each Secondary Capture illustration as PNG into this directory");
   app.add_option("--dump", dump, "write one JSON line per image (truth, outcome, summary, data) to this file");
-  app.add_option("--kind", kind_name, "hand, skull or hip")->required()->check(CLI::IsMember({"hand", "skull", "hip"}));
+  app.add_option("--kind", kind_name, "hand, skull or hip (phantoms)")->check(CLI::IsMember({"hand", "skull", "hip"}));
+  std::string real;
+  app.add_option("--real", real, "instead of phantoms: the real radiographs of this corpus (default ../shared/corpus) through "
+                                 "every pipeline, labelled with its body part; prints the domain refusals")
+      ->expected(0, 1);
+  double max_false_refusals = 1.0;
+  app.add_option("--max-false-refusals", max_false_refusals, "percent of phantoms the domain checks may refuse (default 1)");
   app.add_option("--count", count, "phantoms to generate")->check(CLI::Range(1u, 100000u));
   app.add_option("--seed", seed, "phantom seed (use one the models were not trained or calibrated on)");
   app.add_option("--models", models, "models directory");
@@ -104,6 +115,12 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "LibTorch intra-op threads (0: its default)");
   app.add_option("--variants", variants, "phantom DICOM variants (see osteon-phantom --help)")->delimiter(',');
   CLI11_PARSE(app, argc, argv);
+  const bool real_mode = app.count("--real") > 0;
+  if (!real_mode && kind_name.empty()) {
+    std::cerr << "osteon-eval: --kind or --real is required (see --help)\n";
+    return 2;
+  }
+  if (real_mode) kind_name = "hand";
 
   const auto kind = phantom::parse_kind(kind_name);
   const std::string own = kind == phantom::Kind::hand ? "bone_age" : kind == phantom::Kind::skull ? "nasal_fracture" : "implant_id";
@@ -118,6 +135,29 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "osteon-eval: cannot load the models in " << models << ": " << e.what() << "\n";
     return 2;
+  }
+  if (real_mode) {
+    eval::RealOptions ro;
+    if (!real.empty()) {
+      ro.corpus = real;
+    } else if (const auto corpus = eval::shared_corpus()) {
+      ro.corpus = *corpus;
+    } else {
+      std::cerr << "osteon-eval: no ../shared/corpus; name the corpus: --real DIR\n";
+      return 2;
+    }
+    for (const char* p : {"bone_age", "nasal_fracture", "implant_id"}) {
+      if (const auto why = rt->missing(p)) {
+        std::cerr << "osteon-eval: pipeline " << p << " cannot run: " << *why << "\n";
+        return 2;
+      }
+    }
+    ro.work = work.empty() ? eval::temp_dir("osteon-eval-real") : fs::path(work);
+    ro.dump = dump;
+    ro.sc_dir = sc_dir;
+    const int rc = eval::run_real(*rt, ro);
+    if (!keep && work.empty()) fs::remove_all(ro.work);
+    return rc;
   }
   if (const auto why = rt->missing(pipeline)) {
     std::cerr << "osteon-eval: pipeline " << pipeline << " cannot run: " << *why << "\n";
@@ -137,11 +177,13 @@ int main(int argc, char** argv) {
   std::map<std::string, std::vector<double>> stage_ms;
   std::map<std::string, int> outcomes, reasons;
   std::vector<std::pair<const eval::Sample*, json>> done;
+  eval::DomainTally domain;
   const auto r0 = std::chrono::steady_clock::now();
   for (const auto& s : samples) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto f = rt->run(pipeline, s.file);
     const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    domain.add(f);
     for (const auto& t : f.timings) stage_ms[t.stage].push_back(t.ms);
     stage_ms["total"].push_back(total);
     const json data = json::parse(f.data_json);
@@ -170,14 +212,20 @@ int main(int argc, char** argv) {
   fmt::print("outcomes: done {}, not analysable {}, retry {}, failed {}\n", outcomes["done"], outcomes["not_analysable"],
              outcomes["retry"], outcomes["failed"]);
   for (const auto& [r, n] : reasons) fmt::print("  {} x {}\n", n, r);
+  domain.print(fmt::format("{} phantoms (seed {}) through {}", kind_name, seed, pipeline));
 
   std::vector<Row> rows;
   std::vector<Comparison> cmp;
   if (pipeline != own) {
-    fmt::print("\n{} phantoms through {}: outcomes only (no metrics)\n", kind_name, pipeline);
+    // Another body part: every image must be refused by a domain check.
+    fmt::print("\n{} phantoms through {} (another body part): {} of {} refused as out of domain ({:.1f} %): {}\n",
+               kind_name, pipeline, domain.refused(), domain.images(), 100.0 * domain.refusal_rate(),
+               domain.refused() == domain.images() ? "ok" : "NOT ALL REFUSED");
     if (!keep && work.empty()) fs::remove_all(dir);
-    return 0;
+    return domain.refused() == domain.images() ? 0 : 1;
   }
+  cmp.push_back(compare("false refusals by the domain checks (%)", 100.0 * domain.refusal_rate(), max_false_refusals, 0.0,
+                        true, "the domain gate's target (issue: <= 1 % per pipeline)"));
   const fs::path mdir = models;
   if (kind == phantom::Kind::hand) {
     std::vector<double> err, signed_err, chrono_err;
