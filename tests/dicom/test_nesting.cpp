@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "skip.hpp"
+
 #include <fstream>
 
 #include "osteon/core/error.hpp"
@@ -87,7 +89,7 @@ TEST_CASE("the corpus attack file is caught and ordinary files pass the guard", 
   const auto odd = test::shared_corpus("dicom-odd");
   const auto real = test::shared_corpus("dicom-real");
   if (!odd || !real) {
-    WARN("../shared/corpus absent: skipped");
+    OSTEON_SKIP("../shared/corpus absent");
     return;
   }
   CHECK(dicom::sequence_depth(*odd / "orthanc__2026-05-06-Deeply-Nested-Sequence.dcm", 128) > 128);

@@ -2,6 +2,8 @@
 // against DCMTK's own renderer (dcmj2pnm) wherever DCMTK can decode the file.
 #include <catch2/catch.hpp>
 
+#include "skip.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -45,7 +47,7 @@ std::vector<fs::path> corpus_files() {
 TEST_CASE("every dicom-real file with pixel data decodes to an image of its declared shape in [0, 1]", "[corpus]") {
   const auto files = corpus_files();
   if (files.empty()) {
-    WARN("../shared/corpus/dicom-real is absent: skipped");
+    OSTEON_SKIP("../shared/corpus/dicom-real is absent");
     return;
   }
   int decoded = 0, without_pixels = 0;
@@ -91,11 +93,11 @@ TEST_CASE("every dicom-real file with pixel data decodes to an image of its decl
 TEST_CASE("decoded pixels correlate with DCMTK's rendering: same orientation, polarity and Modality LUT", "[corpus]") {
   const auto files = corpus_files();
   if (files.empty()) {
-    WARN("../shared/corpus/dicom-real is absent: skipped");
+    OSTEON_SKIP("../shared/corpus/dicom-real is absent");
     return;
   }
   if (test::run({"dcmj2pnm", "--version"}).exit_code != 0) {
-    WARN("DCMTK's dcmj2pnm is not installed: skipped");
+    OSTEON_SKIP("DCMTK's dcmj2pnm is not installed");
     return;
   }
   test::TempDir work("osteon-imaging-corpus");
@@ -142,11 +144,11 @@ TEST_CASE("decoded pixels correlate with DCMTK's rendering: same orientation, po
 TEST_CASE("the VOI of the object (window or VOI LUT sequence) renders as DCMTK renders it", "[corpus]") {
   const auto files = corpus_files();
   if (files.empty()) {
-    WARN("../shared/corpus/dicom-real is absent: skipped");
+    OSTEON_SKIP("../shared/corpus/dicom-real is absent");
     return;
   }
   if (test::run({"dcmj2pnm", "--version"}).exit_code != 0) {
-    WARN("DCMTK's dcmj2pnm is not installed: skipped");
+    OSTEON_SKIP("DCMTK's dcmj2pnm is not installed");
     return;
   }
   test::TempDir work("osteon-imaging-voi");

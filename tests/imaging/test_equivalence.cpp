@@ -2,6 +2,8 @@
 // encoding, and within a stated tolerance for lossy ones (../shared/corpus/dicom-real).
 #include <catch2/catch.hpp>
 
+#include "skip.hpp"
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -17,7 +19,7 @@ namespace {
 
 std::optional<fs::path> corpus() {
   auto dir = test::shared_corpus("dicom-real");
-  if (!dir) WARN("../shared/corpus/dicom-real is absent: skipped");
+  if (!dir) OSTEON_SKIP("../shared/corpus/dicom-real is absent");
   return dir;
 }
 

@@ -2,6 +2,8 @@
 // would: each is stored, or refused with a clear status; the node never goes down.
 #include <catch2/catch.hpp>
 
+#include "skip.hpp"
+
 #include "ingest_fixture.hpp"
 #include "node.hpp"
 
@@ -60,7 +62,7 @@ void send_each(const fs::path& corpus, bool must_store_readable) {
 TEST_CASE("every file of the real-world corpus is stored or refused with a clear status", "[corpus]") {
   const auto corpus = shared_corpus("dicom-real");
   if (!corpus) {
-    WARN("../shared/corpus/dicom-real absent: skipped");
+    OSTEON_SKIP("../shared/corpus/dicom-real absent");
     return;
   }
   send_each(*corpus, true);
@@ -69,7 +71,7 @@ TEST_CASE("every file of the real-world corpus is stored or refused with a clear
 TEST_CASE("every file of the odd corpus is stored or refused cleanly and the node survives", "[corpus]") {
   const auto corpus = shared_corpus("dicom-odd");
   if (!corpus) {
-    WARN("../shared/corpus/dicom-odd absent: skipped");
+    OSTEON_SKIP("../shared/corpus/dicom-odd absent");
     return;
   }
   send_each(*corpus, false);
