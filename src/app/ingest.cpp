@@ -15,9 +15,10 @@ namespace fs = std::filesystem;
 namespace osteon::app {
 
 namespace {
+// Refusal statuses come from the one error table (core/error.cpp).
 constexpr std::uint16_t status_success = 0x0000;
-constexpr std::uint16_t status_out_of_resources = 0xA700;
-constexpr std::uint16_t status_mismatch = 0xA900;
+const std::uint16_t status_out_of_resources = info(Errc::out_of_resources).dimse_status;
+const std::uint16_t status_mismatch = info(Errc::dicom_mismatch).dimse_status;
 } // namespace
 
 Ingest::Ingest(const Config& config, db::Database& database, dicom::Spool& spool, const routing::Router* router,
@@ -86,7 +87,7 @@ dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, st
       return {true, spool_.new_temp_path(), 0, {}};
     }
   }
-  log::warn("store.refused", {{"assoc", info.id}, {"sop", sop_instance_uid}, {"status", "0xA700"},
+  log::warn("store.refused", {{"assoc", info.id}, {"sop", sop_instance_uid}, {"status", fmt::format("0x{:04X}", refusal.status)},
                               {"reason", refusal.error_comment}});
   return refusal;
 }

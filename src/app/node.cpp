@@ -13,9 +13,10 @@
 #include <fmt/format.h>
 
 #include "osteon/app/ingest.hpp"
-#include "osteon/app/job_engine.hpp"
 #include "osteon/app/result_publisher.hpp"
-#include "osteon/delivery/delivery_engine.hpp"
+#include "osteon/delivery/outbox.hpp"
+#include "osteon/jobs/analysis.hpp"
+#include "osteon/jobs/engine.hpp"
 #include "osteon/inference/registry.hpp"
 #include "osteon/inference/scheduler.hpp"
 #include "osteon/inference/torch_backend.hpp"
@@ -81,7 +82,7 @@ void recover(const Config& config, db::Database& database, dicom::Spool& spool) 
 struct Analysis {
   inference::Registry registry;
   std::shared_ptr<inference::Scheduler> scheduler;
-  std::map<std::string, PipelineSlot> slots;
+  std::map<std::string, jobs::PipelineSlot> slots;
 };
 
 std::unique_ptr<Analysis> make_analysis(const Config& config) {
@@ -142,17 +143,22 @@ int run_node(const Config& config) {
 
       const auto profiles = load_routing(config);
       const routing::Router router(profiles);
-      delivery::DeliveryEngine delivery(config.node.data_dir, config.delivery, config.node.ae_title);
-      delivery.start();
-      ResultPublisher publisher(config, spool, delivery);
-      log::info("node.device", {{"device_observer_uid", publisher.device_uid()}});
-      auto publish = [&publisher, &profiles](db::Database& db, std::int64_t job_id, const std::string& pipeline,
-                                             const pipelines::JobInput& input, const std::string& sender,
-                                             const pipelines::Finding& finding) {
-        publisher.publish(db, {job_id, pipeline, input.profile, input.file, input.attributes, sender}, finding);
-      };
+      const std::chrono::milliseconds lease = std::chrono::seconds(config.jobs.lease_s);
+      delivery::Outbox outbox(config.node.data_dir, config.delivery, config.node.ae_title);
+      auto publisher = std::make_shared<ResultPublisher>(config, spool, outbox);
+      log::info("node.device", {{"device_observer_uid", publisher->device_uid()}});
       auto analysis = make_analysis(config);
-      JobEngine engine(config.node.data_dir, profiles, analysis->slots, {}, publish);
+      // One work-queue engine runs every queue: one per pipeline and "delivery". Declared after
+      // what its workers use, so that it stops first.
+      jobs::Engine engine(database_path(config.node.data_dir));
+      outbox.attach(engine, lease);
+      jobs::AnalysisSettings analysis_settings;
+      analysis_settings.data_dir = config.node.data_dir;
+      analysis_settings.profiles = profiles;
+      analysis_settings.retry = {config.jobs.max_attempts, std::chrono::seconds(config.jobs.retry_base_s),
+                                 std::chrono::seconds(config.jobs.retry_cap_s)};
+      analysis_settings.lease = lease;
+      jobs::add_analysis_queues(engine, analysis->slots, analysis_settings, publisher);
       engine.start();
 
       Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });
@@ -169,11 +175,10 @@ int run_node(const Config& config) {
       });
       log::info("node.ready", {{"port", config.node.port}, {"aet", config.node.ae_title}, {"schema", version}});
       io.run();
-      // No new analyses once stopping: running jobs finish (while open associations use their
-      // grace period); queued ones, and those stored meanwhile, resume at the next start.
+      // No new analyses or deliveries once stopping: running ones finish (while open associations
+      // use their grace period); queued ones, and those stored meanwhile, resume at the next start.
       engine.stop();
       scp.wait();
-      delivery.stop();
     }
     mark_clean(config);
     log::info("node.stopped", {{"clean", true}});

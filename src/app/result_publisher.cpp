@@ -39,14 +39,14 @@ std::string derived_uid(std::string_view seed) {
   return "2.25." + digits;
 }
 
-ResultPublisher::ResultPublisher(const Config& config, dicom::Spool& spool, delivery::DeliveryEngine& delivery)
-    : config_(config), spool_(spool), delivery_(delivery) {
+ResultPublisher::ResultPublisher(const Config& config, dicom::Spool& spool, delivery::Outbox& outbox)
+    : config_(config), spool_(spool), outbox_(outbox) {
   std::error_code ec;
   const auto dir = fs::weakly_canonical(config.node.data_dir, ec);
   device_uid_ = derived_uid(fmt::format("osteon-device|{}|{}", config.node.ae_title, dir.string()));
 }
 
-void ResultPublisher::publish(db::Database& database, const PublishRequest& req, const pipelines::Finding& finding) {
+void ResultPublisher::publish(db::Database& database, const jobs::PublishRequest& req, const pipelines::Finding& finding) {
   if (!finding.result) return;  // nothing to report (a pipeline that produced no typed result)
   results::ResultContext ctx;
   ctx.source_file = req.source_file;
@@ -103,7 +103,7 @@ void ResultPublisher::publish(db::Database& database, const PublishRequest& req,
   std::vector<std::string> destinations = req.profile ? req.profile->destinations : std::vector<std::string>{};
   if (!destinations.empty()) {
     const std::string preferred = req.profile ? req.profile->sr_class : "comprehensive3d";
-    delivery_.enqueue(database, objects, destinations, req.sender_calling_ae, delivery::sr_class_order(preferred));
+    outbox_.enqueue(database, objects, destinations, req.sender_calling_ae, delivery::sr_class_order(preferred));
   }
   log::info("results.published", {{"job", req.job_id}, {"pipeline", req.pipeline}, {"sr", sr.sop_instance_uid},
                                   {"sc", sc ? sc->sop_instance_uid : std::string("none")},

@@ -170,7 +170,7 @@ Config parse_config(const std::string& text, const std::string& name) {
   }
   Config c;
   c.source = name;
-  reject_unknown(root, {"node", "security", "storage", "routing", "delivery", "inference", "log"}, "top level");
+  reject_unknown(root, {"node", "security", "storage", "routing", "jobs", "delivery", "inference", "log"}, "top level");
   if (const auto* t = section(root, "node")) {
     reject_unknown(*t,
                    {"ae_title", "port", "data_dir", "max_associations", "max_pdu",
@@ -211,6 +211,13 @@ Config parse_config(const std::string& text, const std::string& name) {
   if (const auto* t = section(root, "routing")) {
     reject_unknown(*t, {"profiles_dir"}, "routing");
     read(*t, "profiles_dir", c.routing.profiles_dir);
+  }
+  if (const auto* t = section(root, "jobs")) {
+    reject_unknown(*t, {"max_attempts", "retry_base_s", "retry_cap_s", "lease_s"}, "jobs");
+    read(*t, "max_attempts", c.jobs.max_attempts);
+    read(*t, "retry_base_s", c.jobs.retry_base_s);
+    read(*t, "retry_cap_s", c.jobs.retry_cap_s);
+    read(*t, "lease_s", c.jobs.lease_s);
   }
   if (const auto* t = section(root, "delivery")) {
     reject_unknown(*t,
@@ -313,6 +320,10 @@ void validate(const Config& c) {
   for (const auto& caller : c.security.allowed_callers) {
     if (caller.ae_title.size() > 16) bad("security.allowed_callers: ae_title longer than 16");
   }
+  if (c.jobs.max_attempts < 1) bad("jobs.max_attempts must be at least 1");
+  if (c.jobs.retry_base_s < 1 || c.jobs.retry_cap_s < c.jobs.retry_base_s)
+    bad("jobs.retry_base_s must be at least 1 and retry_cap_s at least retry_base_s");
+  if (c.jobs.lease_s < 10) bad("jobs.lease_s must be at least 10");
   if (c.delivery.max_attempts < 1) bad("delivery.max_attempts must be at least 1");
   if (c.delivery.retry_base_s < 1 || c.delivery.retry_cap_s < c.delivery.retry_base_s)
     bad("delivery.retry_base_s must be at least 1 and retry_cap_s at least retry_base_s");

@@ -3,17 +3,19 @@
 namespace osteon::db {
 
 int JobRepository::requeue_interrupted() {
-  db_.exec("UPDATE jobs SET state = 'queued', reason = 'interrupted by a restart; resumed' WHERE state = 'running'");
+  db_.exec("UPDATE jobs SET state = 'queued', reason = 'interrupted by a restart; resumed', lease_until = NULL"
+           " WHERE state = 'running'");
   return db_.changes();
 }
 
-std::optional<JobRow> JobRepository::claim(const std::string& pipeline, const std::string& now) {
+std::optional<JobRow> JobQueue::claim(const std::string& now, const std::string& lease_until) {
   auto st = db_.prepare(
-      "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, reason = ''"
-      " WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND pipeline = ?2"
-      "             AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id LIMIT 1)"
+      "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, reason = '', lease_until = ?3"
+      " WHERE id = (SELECT id FROM jobs WHERE pipeline = ?2"
+      "             AND ((state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))"
+      "                  OR (state = 'running' AND lease_until <= ?1)) ORDER BY id LIMIT 1)"
       " RETURNING id, sop_instance_uid, pipeline, profile, state, attempts");
-  st.bind(1, now).bind(2, pipeline);
+  st.bind_all(now, pipeline_, lease_until);
   if (!st.step()) return std::nullopt;
   JobRow j;
   j.id = st.column_int64(0);
@@ -32,36 +34,44 @@ std::optional<JobRow> JobRepository::claim(const std::string& pipeline, const st
   return j;
 }
 
-void JobRepository::finish(std::int64_t job_id, const FindingRow& f, const std::string& now) {
+void JobQueue::done(const JobRow& job, const FindingRow& f, const std::string& now) {
   Transaction tx(db_);
-  db_.prepare("UPDATE jobs SET state = ?, reason = ?, finished_at = ?, timings = ?, next_attempt_at = NULL"
-              " WHERE id = ? AND state = 'running'")
-      .bind_all(f.outcome, f.outcome == "done" ? std::string() : f.summary, now, f.timings_json, job_id)
+  db_.prepare("UPDATE jobs SET state = ?, reason = ?, finished_at = ?, timings = ?, next_attempt_at = NULL,"
+              " lease_until = NULL WHERE id = ? AND state = 'running' AND attempts = ?")
+      .bind_all(f.outcome, f.outcome == "done" ? std::string() : f.summary, now, f.timings_json, job.id, job.attempts)
       .run();
   if (db_.changes() == 1) {
     db_.prepare(
            "INSERT INTO findings(job_id, sop_instance_uid, pipeline, profile, outcome, summary, data, model_name,"
            " model_version, model_sha256, timings, created_at)"
-           " SELECT id, sop_instance_uid, pipeline, profile, ?, ?, ?, ?, ?, ?, ?, ? FROM jobs WHERE id = ?")
+           " SELECT id, sop_instance_uid, pipeline, profile, ?, ?, ?, ?, ?, ?, ?, ? FROM jobs WHERE id = ?"
+           " ON CONFLICT(job_id) DO UPDATE SET outcome = excluded.outcome, summary = excluded.summary,"
+           " data = excluded.data, model_name = excluded.model_name, model_version = excluded.model_version,"
+           " model_sha256 = excluded.model_sha256, timings = excluded.timings, created_at = excluded.created_at")
         .bind_all(f.outcome, f.summary, f.data_json, f.model_name, f.model_version, f.model_sha256, f.timings_json,
-                  now, job_id)
+                  now, job.id)
         .run();
   }
   tx.commit();
 }
 
-void JobRepository::fail(std::int64_t job_id, const std::string& reason, const std::optional<std::string>& retry_at,
-                         const std::string& timings_json, const std::string& now) {
-  db_.prepare("UPDATE jobs SET state = ?, reason = ?, next_attempt_at = ?, finished_at = ?, timings = ?"
-              " WHERE id = ? AND state = 'running'")
-      .bind_all(retry_at ? "queued" : "failed", reason, retry_at, retry_at ? std::optional<std::string>() : now,
-                timings_json, job_id)
+void JobQueue::retry_at(const JobRow& job, const FindingRow& f, const std::string& reason, const std::string& at) {
+  db_.prepare("UPDATE jobs SET state = 'queued', reason = ?, next_attempt_at = ?, timings = ?, lease_until = NULL"
+              " WHERE id = ? AND state = 'running' AND attempts = ?")
+      .bind_all("will retry: " + reason, at, f.timings_json, job.id, job.attempts)
       .run();
 }
 
-void JobRepository::note_waiting(const std::string& pipeline, const std::string& reason) {
+void JobQueue::failed(const JobRow& job, const FindingRow& f, const std::string& reason, const std::string& now) {
+  db_.prepare("UPDATE jobs SET state = 'failed', reason = ?, next_attempt_at = NULL, finished_at = ?, timings = ?,"
+              " lease_until = NULL WHERE id = ? AND state = 'running' AND attempts = ?")
+      .bind_all(reason, now, f.timings_json, job.id, job.attempts)
+      .run();
+}
+
+void JobQueue::note_waiting(const std::string& reason) {
   db_.prepare("UPDATE jobs SET reason = ? WHERE state = 'queued' AND pipeline = ? AND reason <> ?")
-      .bind_all(reason, pipeline, reason)
+      .bind_all(reason, pipeline_, reason)
       .run();
 }
 

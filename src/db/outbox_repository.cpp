@@ -24,18 +24,18 @@ void OutboxRepository::enqueue_failed(const OutboxItem& i, const std::string& re
 }
 
 int OutboxRepository::requeue_interrupted() {
-  db_.exec("UPDATE outbox SET state = 'pending' WHERE state = 'sending'");
+  db_.exec("UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'sending'");
   return db_.changes();
 }
 
-std::optional<OutboxRow> OutboxRepository::claim(const std::string& now) {
+std::optional<OutboxRow> OutboxQueue::claim(const std::string& now, const std::string& lease_until) {
   auto st = db_.prepare(
-      "UPDATE outbox SET state = 'sending', attempts = attempts + 1"
-      " WHERE id = (SELECT id FROM outbox WHERE state = 'pending'"
-      "             AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY id LIMIT 1)"
+      "UPDATE outbox SET state = 'sending', attempts = attempts + 1, lease_until = ?2"
+      " WHERE id = (SELECT id FROM outbox WHERE (state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))"
+      "             OR (state = 'sending' AND lease_until <= ?1) ORDER BY id LIMIT 1)"
       " RETURNING id, sop_instance_uid, sop_class_uid, study_uid, path, destination, ae_title, host, port,"
       " sr_fallbacks, attempts");
-  st.bind(1, now);
+  st.bind_all(now, lease_until);
   if (!st.step()) return std::nullopt;
   OutboxRow r;
   r.id = st.column_int64(0);
@@ -46,23 +46,26 @@ std::optional<OutboxRow> OutboxRepository::claim(const std::string& now) {
   return r;
 }
 
-void OutboxRepository::delivered(std::int64_t id, const std::string& sent_as, const std::string& note,
-                                 const std::string& now) {
+void OutboxQueue::done(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& now) {
   db_.prepare("UPDATE outbox SET state = 'delivered', sent_as = ?, last_error = ?, delivered_at = ?,"
-              " next_attempt_at = NULL WHERE id = ?")
-      .bind_all(sent_as, note, now, id)
+              " next_attempt_at = NULL, lease_until = NULL WHERE id = ? AND state = 'sending' AND attempts = ?")
+      .bind_all(receipt.sent_as, receipt.note, now, row.id, row.attempts)
       .run();
 }
 
-void OutboxRepository::retry_later(std::int64_t id, const std::string& error, const std::string& at) {
-  db_.prepare("UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ? WHERE id = ?")
-      .bind_all(error, at, id)
+void OutboxQueue::retry_at(const OutboxRow& row, const DeliveryReceipt&, const std::string& error,
+                           const std::string& at) {
+  db_.prepare("UPDATE outbox SET state = 'pending', last_error = ?, next_attempt_at = ?, lease_until = NULL"
+              " WHERE id = ? AND state = 'sending' AND attempts = ?")
+      .bind_all(error, at, row.id, row.attempts)
       .run();
 }
 
-void OutboxRepository::failed(std::int64_t id, const std::string& error, const std::string& now) {
-  db_.prepare("UPDATE outbox SET state = 'failed', last_error = ?, delivered_at = NULL, next_attempt_at = ? WHERE id = ?")
-      .bind_all(error, now, id)
+void OutboxQueue::failed(const OutboxRow& row, const DeliveryReceipt&, const std::string& error,
+                         const std::string& now) {
+  db_.prepare("UPDATE outbox SET state = 'failed', last_error = ?, delivered_at = NULL, next_attempt_at = ?,"
+              " lease_until = NULL WHERE id = ? AND state = 'sending' AND attempts = ?")
+      .bind_all(error, now, row.id, row.attempts)
       .run();
 }
 

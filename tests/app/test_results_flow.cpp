@@ -9,11 +9,12 @@
 #include <thread>
 
 #include "orthanc.hpp"
-#include "osteon/app/job_engine.hpp"
 #include "osteon/app/result_publisher.hpp"
 #include "osteon/db/job_repository.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/db/outbox_repository.hpp"
+#include "osteon/delivery/outbox.hpp"
+#include "osteon/jobs/analysis.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 #include "process.hpp"
 
@@ -89,18 +90,17 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
 
   auto profiles = routing::builtin_profiles();
   for (auto& p : profiles) p.destinations = {"pacs"};
-  delivery::DeliveryEngine delivery(config.node.data_dir, config.delivery, "OSTEON");
-  delivery.start();
-  app::ResultPublisher publisher(config, spool, delivery);
-  const auto* profile = &*std::find_if(profiles.begin(), profiles.end(), [](const auto& p) { return p.pipeline == "bone_age"; });
+  // Wired as the node wires it: one engine, the pipeline's queue and the delivery queue.
+  delivery::Outbox outbox(config.node.data_dir, config.delivery, "OSTEON");
+  auto publisher = std::make_shared<app::ResultPublisher>(config, spool, outbox);
   auto stub = std::make_shared<BoneAgeStub>();
-  app::JobEngineSettings settings;
+  jobs::Engine engine(database_path(config.node.data_dir));
+  outbox.attach(engine);
+  jobs::AnalysisSettings settings;
+  settings.data_dir = config.node.data_dir;
+  settings.profiles = profiles;
   settings.poll = 20ms;
-  app::JobEngine engine(config.node.data_dir, profiles, {{"bone_age", {stub, 1}}}, settings,
-                        [&](db::Database& database, std::int64_t job_id, const std::string& pipeline,
-                            const pipelines::JobInput& input, const std::string& sender, const pipelines::Finding& f) {
-                          publisher.publish(database, {job_id, pipeline, profile, input.file, input.attributes, sender}, f);
-                        });
+  jobs::add_analysis_queues(engine, {{"bone_age", {stub, 1}}}, settings, publisher);
   engine.start();
 
   auto delivered = [&] {
@@ -109,7 +109,6 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   };
   for (int i = 0; i < 600 && delivered() < 2; ++i) std::this_thread::sleep_for(50ms);
   engine.stop();
-  delivery.stop();
   REQUIRE(delivered() == 2);
   CHECK(stub->runs == 1);
 

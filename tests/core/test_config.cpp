@@ -27,6 +27,23 @@ TEST_CASE("the embedded default configuration gives the documented defaults", "[
   CHECK(c.security.check_called_ae);
   CHECK(c.security.allowed_callers.empty());
   CHECK(c.storage.fsync);
+  CHECK(c.jobs.max_attempts == 3);
+  CHECK(c.jobs.retry_base_s == 2);
+  CHECK(c.jobs.retry_cap_s == 300);
+  CHECK(c.jobs.lease_s == 600);
+}
+
+TEST_CASE("analysis job retries and the claim lease are configurable like delivery's", "[config]") {
+  const auto c = osteon::parse_config("[jobs]\nmax_attempts = 5\nretry_base_s = 10\nretry_cap_s = 60\nlease_s = 120\n",
+                                      "site.toml");
+  CHECK(c.jobs.max_attempts == 5);
+  CHECK(c.jobs.retry_base_s == 10);
+  CHECK(c.jobs.retry_cap_s == 60);
+  CHECK(c.jobs.lease_s == 120);
+  CHECK_THAT(message_of("[jobs]\nretry_base_s = 10\nretry_cap_s = 5\n"), Catch::Contains("jobs.retry_base_s"));
+  CHECK_THAT(message_of("[jobs]\nmax_attempts = 0\n"), Catch::Contains("jobs.max_attempts"));
+  CHECK_THAT(message_of("[jobs]\nlease_s = 1\n"), Catch::Contains("jobs.lease_s"));
+  CHECK_THAT(message_of("[jobs]\nattempts = 2\n"), Catch::Contains("attempts"));
 }
 
 TEST_CASE("a configuration file overrides only the keys it names", "[config]") {

@@ -16,7 +16,8 @@
 #include "osteon/core/config.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/db/outbox_repository.hpp"
-#include "osteon/delivery/delivery_engine.hpp"
+#include "osteon/delivery/outbox.hpp"
+#include "osteon/jobs/engine.hpp"
 #include "osteon/dicom/spool.hpp"
 
 namespace fs = std::filesystem;
@@ -86,15 +87,27 @@ struct Fixture {
     db::Database database(database_path(data), db::Database::Mode::read_only);
     return db::OutboxRepository(database).count(state);
   }
-  void enqueue(delivery::DeliveryEngine& engine, const std::vector<delivery::ResultObject>& objects,
+  void enqueue(delivery::Outbox& outbox, const std::vector<delivery::ResultObject>& objects,
                const std::vector<std::string>& destinations, const std::string& sender = "CR1") {
     db::Database database(database_path(data));
-    engine.enqueue(database, objects, destinations, sender, delivery::sr_class_order("comprehensive3d"));
+    outbox.enqueue(database, objects, destinations, sender, delivery::sr_class_order("comprehensive3d"));
   }
   void wait_until(const std::function<bool()>& done, int seconds = 30) {
     for (int i = 0; i < seconds * 20 && !done(); ++i) std::this_thread::sleep_for(50ms);
     REQUIRE(done());
   }
+};
+
+// Delivery as the node wires it: the outbox's "delivery" queue on a work-queue engine.
+struct Delivery {
+  jobs::Engine engine;
+  delivery::Outbox outbox;
+  Delivery(const Fixture& f, const std::string& calling_ae)
+      : engine(database_path(f.data)), outbox(f.data, f.config, calling_ae) {
+    outbox.attach(engine);
+  }
+  void start() { engine.start(); }
+  void stop() { engine.stop(); }
 };
 
 std::string text(const db::Value& v) { return std::holds_alternative<std::string>(v) ? std::get<std::string>(v) : ""; }
@@ -106,11 +119,11 @@ TEST_CASE("results queued for a destination reach Orthanc exactly once", "[deliv
   Orthanc pacs(f.dir.path() / "orthanc");
   pacs.start();
   f.config.destinations.push_back({"pacs", pacs.ae_title(), "127.0.0.1", pacs.dicom_port()});
-  delivery::DeliveryEngine engine(f.data, f.config, "OSTEON");
+  Delivery engine(f, "OSTEON");
   engine.start();
   std::vector<delivery::ResultObject> objects{f.dx(1), f.dx(2), f.sr()};
-  f.enqueue(engine, objects, {"pacs"});
-  f.enqueue(engine, objects, {"pacs"});  // the same results again: nothing new
+  f.enqueue(engine.outbox, objects, {"pacs"});
+  f.enqueue(engine.outbox, objects, {"pacs"});  // the same results again: nothing new
   f.wait_until([&] { return f.count("delivered") == 3; });
   engine.stop();
   CHECK(f.rows().rows.size() == 3);
@@ -123,9 +136,9 @@ TEST_CASE("while the PACS is down deliveries are retried, then delivered once it
   Fixture f;
   Orthanc pacs(f.dir.path() / "orthanc");
   f.config.destinations.push_back({"pacs", pacs.ae_title(), "127.0.0.1", pacs.dicom_port()});
-  delivery::DeliveryEngine engine(f.data, f.config, "OSTEON");
+  Delivery engine(f, "OSTEON");
   engine.start();
-  f.enqueue(engine, {f.dx(1), f.dx(2)}, {"pacs"});
+  f.enqueue(engine.outbox, {f.dx(1), f.dx(2)}, {"pacs"});
   // Seen between two attempts (a row being sent is 'sending' for a moment): waiting, with the error.
   db::Table pending;
   f.wait_until([&] {
@@ -146,9 +159,9 @@ TEST_CASE("a destination that rejects our AE title permanently fails the deliver
   Node picky(f.dir.path() / "picky", NodeOptions{"", "allowed_callers = [ { ae_title = \"SOMEONE_ELSE\" } ]", "min_free_mb = 0"});
   picky.start();
   f.config.destinations.push_back({"picky", "OSTEON", "127.0.0.1", picky.port()});
-  delivery::DeliveryEngine engine(f.data, f.config, "AI_NODE");
+  Delivery engine(f, "AI_NODE");
   engine.start();
-  f.enqueue(engine, {f.dx(1)}, {"picky"});
+  f.enqueue(engine.outbox, {f.dx(1)}, {"picky"});
   f.wait_until([&] { return f.count("failed") == 1; });
   std::this_thread::sleep_for(1500ms);  // longer than the retry delay: nothing more happens
   engine.stop();
@@ -174,9 +187,9 @@ TEST_CASE("a PACS that refuses Comprehensive 3D SR gets the report as Comprehens
               f.dir.path() / "storescp.log");
   std::this_thread::sleep_for(500ms);
   f.config.destinations.push_back({"legacy", "LEGACY", "127.0.0.1", port});
-  delivery::DeliveryEngine engine(f.data, f.config, "OSTEON");
+  Delivery engine(f, "OSTEON");
   engine.start();
-  f.enqueue(engine, {f.sr()}, {"legacy"});
+  f.enqueue(engine.outbox, {f.sr()}, {"legacy"});
   f.wait_until([&] { return f.count("delivered") == 1; });
   engine.stop();
   CHECK(text(f.rows().rows[0][11]) == UID_ComprehensiveSRStorage);  // sent_as
@@ -196,13 +209,13 @@ TEST_CASE("deliveries a stopped process was sending are sent after restart, once
   f.config.destinations.push_back({"pacs", pacs.ae_title(), "127.0.0.1", pacs.dicom_port()});
   {
     // A process queued two deliveries, claimed one, and died before sending it.
-    delivery::DeliveryEngine engine(f.data, f.config, "OSTEON");
-    f.enqueue(engine, {f.dx(1), f.dx(2)}, {"pacs"});
+    Delivery engine(f, "OSTEON");
+    f.enqueue(engine.outbox, {f.dx(1), f.dx(2)}, {"pacs"});
     db::Database database(database_path(f.data));
-    REQUIRE(db::OutboxRepository(database).claim("9999-01-01T00:00:00.000Z"));
+    REQUIRE(db::OutboxQueue(database).claim("9999-01-01T00:00:00.000Z", "9999-01-01T00:10:00.000Z"));
   }
   CHECK(f.count("sending") == 1);
-  delivery::DeliveryEngine engine(f.data, f.config, "OSTEON");
+  Delivery engine(f, "OSTEON");
   engine.start();
   f.wait_until([&] { return f.count("delivered") == 2; });
   engine.stop();
@@ -212,8 +225,8 @@ TEST_CASE("deliveries a stopped process was sending are sent after restart, once
 TEST_CASE("unknown destinations and unknown senders are recorded as failed deliveries", "[delivery]") {
   Fixture f;
   f.config.known_peers.push_back({"CR1", "CR1_SCP", "127.0.0.1", 1});
-  delivery::DeliveryEngine engine(f.data, f.config, "OSTEON");
-  f.enqueue(engine, {f.dx(1)}, {"nowhere", "sender"}, "CR9");
+  Delivery engine(f, "OSTEON");
+  f.enqueue(engine.outbox, {f.dx(1)}, {"nowhere", "sender"}, "CR9");
   const auto t = f.rows();
   REQUIRE(t.rows.size() == 2);
   for (const auto& row : t.rows) CHECK(text(row[7]) == "failed");

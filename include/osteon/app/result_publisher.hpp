@@ -7,28 +7,20 @@
 
 #include "osteon/core/config.hpp"
 #include "osteon/db/database.hpp"
-#include "osteon/delivery/delivery_engine.hpp"
+#include "osteon/delivery/outbox.hpp"
 #include "osteon/dicom/spool.hpp"
-#include "osteon/pipelines/pipeline.hpp"
+#include "osteon/jobs/analysis.hpp"
 
 namespace osteon::app {
 
-struct PublishRequest {
-  std::int64_t job_id = 0;
-  std::string pipeline;
-  const routing::Profile* profile = nullptr;
-  std::filesystem::path source_file;
-  InstanceAttributes source;
-  std::string sender_calling_ae;  // who sent the source (for "sender" delivery)
-};
-
-class ResultPublisher {
+class ResultPublisher final : public jobs::ResultSink {
  public:
-  ResultPublisher(const Config& config, dicom::Spool& spool, delivery::DeliveryEngine& delivery);
+  ResultPublisher(const Config& config, dicom::Spool& spool, delivery::Outbox& outbox);
 
   /// Writes, indexes and queues the results of one finding (done or not-analysable).
   /// Throws osteon::Error when an object cannot be written (the job is then retried).
-  void publish(db::Database& database, const PublishRequest& request, const pipelines::Finding& finding);
+  void publish(db::Database& database, const jobs::PublishRequest& request,
+               const pipelines::Finding& finding) override;
 
   /// This node's Device Observer UID: stable for an AE title and data directory.
   const std::string& device_uid() const { return device_uid_; }
@@ -36,7 +28,7 @@ class ResultPublisher {
  private:
   const Config& config_;
   dicom::Spool& spool_;
-  delivery::DeliveryEngine& delivery_;
+  delivery::Outbox& outbox_;
   std::string device_uid_;
 };
 

@@ -67,6 +67,14 @@ struct KnownPeer {
   TlsSettings tls{};
 };
 
+/// The work-queue engine (analysis jobs; delivery has its own retry settings in [delivery]).
+struct JobsConfig {
+  int max_attempts = 3;    // transient failures of an analysis are retried this often
+  int retry_base_s = 2;    // first retry after this, doubled each attempt ...
+  int retry_cap_s = 300;   // ... up to this
+  int lease_s = 600;       // a claim not settled within this is taken again (its worker is presumed dead)
+};
+
 struct DeliveryConfig {
   std::string calling_ae;  // empty: node.ae_title
   int max_attempts = 8;
@@ -99,6 +107,7 @@ struct Config {
   SecurityConfig security;
   StorageConfig storage;
   RoutingConfig routing;
+  JobsConfig jobs;
   DeliveryConfig delivery;
   InferenceConfig inference;
   LogConfig log;

@@ -7,6 +7,7 @@
 
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
+#include "osteon/jobs/queue.hpp"
 
 namespace osteon::db {
 
@@ -46,15 +47,6 @@ class JobRepository {
 
   /// Jobs left 'running' by a process that stopped: back to 'queued'. Returns how many.
   int requeue_interrupted();
-  /// Atomically takes the oldest due queued job of a pipeline: state running, attempts + 1.
-  std::optional<JobRow> claim(const std::string& pipeline, const std::string& now);
-  /// Finishes a job with its finding, in one transaction. Only a running job can finish.
-  void finish(std::int64_t job_id, const FindingRow& finding, const std::string& now);
-  /// A failure: retried at `retry_at` when given, else final ('failed').
-  void fail(std::int64_t job_id, const std::string& reason, const std::optional<std::string>& retry_at,
-            const std::string& timings_json, const std::string& now);
-  /// Notes why queued jobs of a pipeline are waiting (e.g. its models are not installed).
-  void note_waiting(const std::string& pipeline, const std::string& reason);
   std::int64_t count(const std::string& state);
 
   Table jobs(const JobFilter& filter);
@@ -62,6 +54,25 @@ class JobRepository {
 
  private:
   Database& db_;
+};
+
+/// One pipeline's jobs as a durable queue (src/jobs): claim the oldest due job, or one whose
+/// lease ran out; settle it with its finding. Only the claim of the job's current attempt settles.
+class JobQueue final : public jobs::Store<JobRow, FindingRow> {
+ public:
+  JobQueue(Database& db, std::string pipeline) : db_(db), pipeline_(std::move(pipeline)) {}
+
+  std::optional<JobRow> claim(const std::string& now, const std::string& lease_until) override;
+  /// The job ends with its finding (done or not-analysable), committed in one transaction.
+  void done(const JobRow& job, const FindingRow& finding, const std::string& now) override;
+  void retry_at(const JobRow& job, const FindingRow& finding, const std::string& reason, const std::string& at) override;
+  void failed(const JobRow& job, const FindingRow& finding, const std::string& reason, const std::string& now) override;
+  /// Notes why the pipeline's queued jobs are waiting (e.g. its models are not installed).
+  void note_waiting(const std::string& reason) override;
+
+ private:
+  Database& db_;
+  std::string pipeline_;
 };
 
 } // namespace osteon::db

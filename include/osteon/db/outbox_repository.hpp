@@ -6,6 +6,7 @@
 
 #include "osteon/db/database.hpp"
 #include "osteon/db/table.hpp"
+#include "osteon/jobs/queue.hpp"
 
 namespace osteon::db {
 
@@ -27,6 +28,12 @@ struct OutboxRow {
   std::int64_t attempts = 0;
 };
 
+/// What a delivered row records: the SOP class actually sent, and a note (e.g. a warning status).
+struct DeliveryReceipt {
+  std::string sent_as;
+  std::string note;
+};
+
 struct OutboxFilter {
   std::optional<std::string> state;
   std::optional<std::string> destination;
@@ -45,15 +52,26 @@ class OutboxRepository {
   void enqueue_failed(const OutboxItem& item, const std::string& reason, const std::string& now);
   /// Rows left 'sending' by a stopped process go back to 'pending'.
   int requeue_interrupted();
-  /// Atomically takes the oldest due pending row: state sending, attempts + 1.
-  std::optional<OutboxRow> claim(const std::string& now);
-  void delivered(std::int64_t id, const std::string& sent_as, const std::string& note, const std::string& now);
-  void retry_later(std::int64_t id, const std::string& error, const std::string& at);
-  void failed(std::int64_t id, const std::string& error, const std::string& now);
   /// An admin's retry of a failed row: pending again, attempts reset. False if not failed.
   bool retry(std::int64_t id);
   std::int64_t count(const std::string& state);
   Table list(const OutboxFilter& filter);
+
+ private:
+  Database& db_;
+};
+
+/// The outbox as a durable queue (src/jobs): pending -> sending -> delivered | failed. Only the
+/// claim of a row's current attempt settles it.
+class OutboxQueue final : public jobs::Store<OutboxRow, DeliveryReceipt> {
+ public:
+  explicit OutboxQueue(Database& db) : db_(db) {}
+  std::optional<OutboxRow> claim(const std::string& now, const std::string& lease_until) override;
+  void done(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& now) override;
+  void retry_at(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& error,
+                const std::string& at) override;
+  void failed(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& error,
+              const std::string& now) override;
 
  private:
   Database& db_;

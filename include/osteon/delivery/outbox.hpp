@@ -3,13 +3,15 @@
 // C-STORE SCU. Transient failures (connection refused, timeout, peer busy) are retried with
 // exponential backoff up to a cap; permanent ones (rejected association, SOP class refused by
 // every allowed SR class, a failure status) end the delivery as failed with the reason.
-// Restart-safe: rows a stopped process was sending go back to pending.
+// Restart-safe: rows a stopped process was sending go back to pending. The sending runs as the
+// "delivery" queue of the node's work-queue engine (src/jobs).
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "osteon/core/config.hpp"
+#include "osteon/jobs/engine.hpp"
 
 namespace osteon::db {
 class Database;
@@ -27,26 +29,28 @@ struct ResultObject {
 /// SR classes in the order to try: the preferred one first, then the others that hold our content.
 std::vector<std::string> sr_class_order(const std::string& preferred);
 
-class DeliveryEngine {
+class Outbox {
  public:
-  DeliveryEngine(std::filesystem::path data_dir, DeliveryConfig config, std::string calling_ae);
-  ~DeliveryEngine();
-  DeliveryEngine(const DeliveryEngine&) = delete;
-  DeliveryEngine& operator=(const DeliveryEngine&) = delete;
+  /// Checks every destination's TLS files (a certificate or key that cannot be loaded stops
+  /// start-up, naming the configuration entry).
+  Outbox(std::filesystem::path data_dir, DeliveryConfig config, std::string calling_ae);
 
   /// Queues each object for each destination name ("sender" = the peer known by
   /// `sender_calling_ae`). SR objects may fall back through `sr_classes` (first = as written).
-  /// Unknown destinations are recorded as failed deliveries with the reason. Wakes the workers.
+  /// Unknown destinations are recorded as failed deliveries with the reason. Wakes the engine's
+  /// workers once attached.
   void enqueue(db::Database& database, const std::vector<ResultObject>& objects,
                const std::vector<std::string>& destinations, const std::string& sender_calling_ae,
                const std::vector<std::string>& sr_classes);
-  void start();
-  void notify();
-  void stop();
+  /// Adds the "delivery" queue (config.workers senders) and its start-up recovery to `engine`.
+  void attach(jobs::Engine& engine, std::chrono::milliseconds lease = std::chrono::minutes(10));
+
+  static constexpr const char* queue_name = "delivery";
+  struct Shared;  // what the senders share (defined in outbox.cpp)
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Shared> shared_;
+  jobs::Engine* engine_ = nullptr;
 };
 
 } // namespace osteon::delivery

@@ -1,13 +1,11 @@
-#include "osteon/delivery/delivery_engine.hpp"
+#include "osteon/delivery/outbox.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "osteon/core/clock.hpp"
 #include "osteon/core/log.hpp"
-#include "osteon/core/wakeup.hpp"
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/dicom/sr_class.hpp"
 #include "osteon/dimse/storage_scu.hpp"
@@ -48,31 +46,39 @@ bool is_sr(const std::string& sop_class) { return sop_class.rfind("1.2.840.10008
 
 } // namespace
 
-struct DeliveryEngine::Impl {
+struct Outbox::Shared {
   fs::path data_dir;
   DeliveryConfig config;
   dimse::ScuSettings scu;
-  Wakeup wakeup;
-  std::vector<std::thread> workers;
 
-  void worker();
-  void deliver(db::OutboxRepository& repo, const db::OutboxRow& row);
   TlsSettings tls_for(const db::OutboxItem& item) const;
 };
 
-DeliveryEngine::DeliveryEngine(fs::path data_dir, DeliveryConfig config, std::string calling_ae)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->data_dir = std::move(data_dir);
-  impl_->config = std::move(config);
-  impl_->scu.calling_ae = impl_->config.calling_ae.empty() ? calling_ae : impl_->config.calling_ae;
+namespace {
+
+// Sends one claimed row with a C-STORE SCU; shared by the delivery queue's workers.
+class Sender final : public jobs::Runner<db::OutboxRow, db::DeliveryReceipt> {
+ public:
+  explicit Sender(std::shared_ptr<const Outbox::Shared> shared) : shared_(std::move(shared)) {}
+  jobs::Attempt<db::DeliveryReceipt> run(const db::OutboxRow& row) override;
+
+ private:
+  std::shared_ptr<const Outbox::Shared> shared_;
+};
+
+} // namespace
+
+Outbox::Outbox(fs::path data_dir, DeliveryConfig config, std::string calling_ae)
+    : shared_(std::make_shared<Shared>()) {
+  shared_->data_dir = std::move(data_dir);
+  shared_->config = std::move(config);
+  shared_->scu.calling_ae = shared_->config.calling_ae.empty() ? calling_ae : shared_->config.calling_ae;
   // Certificates and keys that cannot be loaded stop start-up, naming the configuration entry.
-  for (const auto& d : impl_->config.destinations) dimse::check_tls(d.tls);
-  for (const auto& k : impl_->config.known_peers) dimse::check_tls(k.tls);
+  for (const auto& d : shared_->config.destinations) dimse::check_tls(d.tls);
+  for (const auto& k : shared_->config.known_peers) dimse::check_tls(k.tls);
 }
 
-DeliveryEngine::~DeliveryEngine() { stop(); }
-
-void DeliveryEngine::enqueue(db::Database& database, const std::vector<ResultObject>& objects,
+void Outbox::enqueue(db::Database& database, const std::vector<ResultObject>& objects,
                              const std::vector<std::string>& destinations, const std::string& sender_calling_ae,
                              const std::vector<std::string>& sr_classes) {
   db::OutboxRepository repo(database);
@@ -83,7 +89,7 @@ void DeliveryEngine::enqueue(db::Database& database, const std::vector<ResultObj
                           "", "", 0, is_sr(object.sop_class_uid) ? join(sr_classes, 1) : ""};
       std::string problem;
       if (name == "sender") {
-        const auto& peers = impl_->config.known_peers;
+        const auto& peers = shared_->config.known_peers;
         const auto it = std::find_if(peers.begin(), peers.end(),
                                      [&](const KnownPeer& k) { return k.calling_ae == sender_calling_ae; });
         if (it == peers.end()) {
@@ -94,7 +100,7 @@ void DeliveryEngine::enqueue(db::Database& database, const std::vector<ResultObj
           item.port = it->port;
         }
       } else {
-        const auto& dests = impl_->config.destinations;
+        const auto& dests = shared_->config.destinations;
         const auto it = std::find_if(dests.begin(), dests.end(), [&](const Destination& d) { return d.name == name; });
         if (it == dests.end()) {
           problem = fmt::format("destination '{}' is not configured", name);
@@ -112,48 +118,31 @@ void DeliveryEngine::enqueue(db::Database& database, const std::vector<ResultObj
       }
     }
   }
-  notify();
+  if (engine_) engine_->notify();
 }
 
-void DeliveryEngine::start() {
-  {
-    db::Database database(database_path(impl_->data_dir));
-    db::OutboxRepository repo(database);
-    const int resumed = repo.requeue_interrupted();
+void Outbox::attach(jobs::Engine& engine, std::chrono::milliseconds lease) {
+  engine.add_recovery([](db::Database& connection) {
+    const int resumed = db::OutboxRepository(connection).requeue_interrupted();
     if (resumed > 0) log::warn("delivery.resumed", {{"deliveries", resumed}});
-  }
-  for (int i = 0; i < impl_->config.workers; ++i) impl_->workers.emplace_back([this] { impl_->worker(); });
-}
-
-void DeliveryEngine::notify() { impl_->wakeup.notify(); }
-
-void DeliveryEngine::stop() {
-  impl_->wakeup.stop();
-  for (auto& w : impl_->workers) w.join();
-  impl_->workers.clear();
-}
-
-void DeliveryEngine::Impl::worker() {
-  try {
-    db::Database database(database_path(data_dir));
-    db::OutboxRepository repo(database);
-    while (!wakeup.stopped()) {
-      const auto seen = wakeup.generation();
-      const auto row = repo.claim(utc_timestamp());
-      if (!row) {
-        wakeup.wait(seen, std::chrono::milliseconds(500));
-        continue;
-      }
-      deliver(repo, *row);
-    }
-  } catch (const std::exception& e) {
-    log::error("delivery.worker_failed", {{"error", e.what()}});
-  }
+  });
+  jobs::QueueSettings q;
+  q.name = queue_name;
+  q.workers = shared_->config.workers;
+  q.retry.max_attempts = shared_->config.max_attempts;
+  q.retry.base = std::chrono::seconds(shared_->config.retry_base_s);
+  q.retry.cap = std::chrono::seconds(shared_->config.retry_cap_s);
+  q.lease = lease;
+  auto sender = std::make_shared<Sender>(shared_);
+  engine.add_queue(q, [sender](db::Database& connection) {
+    return jobs::make_lane<db::OutboxRow, db::DeliveryReceipt>(std::make_unique<db::OutboxQueue>(connection), sender);
+  });
+  engine_ = &engine;
 }
 
 // The TLS settings of a row's destination as configured now (a row stores only the address): a
 // named destination by its name, the sender by the known peer with the row's address.
-TlsSettings DeliveryEngine::Impl::tls_for(const db::OutboxItem& item) const {
+TlsSettings Outbox::Shared::tls_for(const db::OutboxItem& item) const {
   if (item.destination == "sender") {
     for (const auto& k : config.known_peers) {
       if (k.ae_title == item.ae_title && k.host == item.host && k.port == item.port) return k.tls;
@@ -166,11 +155,12 @@ TlsSettings DeliveryEngine::Impl::tls_for(const db::OutboxItem& item) const {
   return {};
 }
 
-void DeliveryEngine::Impl::deliver(db::OutboxRepository& repo, const db::OutboxRow& row) {
+jobs::Attempt<db::DeliveryReceipt> Sender::run(const db::OutboxRow& row) {
   const auto& item = row.item;
-  const dimse::Peer peer{item.ae_title, item.host, item.port, tls_for(item)};
+  const auto& data_dir = shared_->data_dir;
+  const dimse::Peer peer{item.ae_title, item.host, item.port, shared_->tls_for(item)};
   const fs::path file = data_dir / item.path;
-  auto outcome = dimse::send_file(peer, scu, file);
+  auto outcome = dimse::send_file(peer, shared_->scu, file);
   std::string sent_as = item.sop_class_uid;
   // A destination that refuses this SR class may take another one that holds the same content.
   if (outcome.result == dimse::SendResult::sop_class_refused && !item.sr_fallbacks.empty()) {
@@ -179,7 +169,7 @@ void DeliveryEngine::Impl::deliver(db::OutboxRepository& repo, const db::OutboxR
       try {
         fs::create_directories(converted.parent_path());
         dicom::convert_sr_class(file, cls, converted);
-        outcome = dimse::send_file(peer, scu, converted);
+        outcome = dimse::send_file(peer, shared_->scu, converted);
       } catch (const std::exception& e) {
         outcome = {dimse::SendResult::failed_permanent, 0xFFFF, e.what()};
       }
@@ -189,26 +179,17 @@ void DeliveryEngine::Impl::deliver(db::OutboxRepository& repo, const db::OutboxR
       if (outcome.result != dimse::SendResult::sop_class_refused) break;
     }
   }
-  const std::string now = utc_timestamp();
+  jobs::Attempt<db::DeliveryReceipt> a;
   if (outcome.result == dimse::SendResult::delivered) {
-    repo.delivered(row.id, sent_as, outcome.detail == "success" ? "" : outcome.detail, now);
+    a.verdict = jobs::Verdict::done;
+    a.result = {sent_as, outcome.detail == "success" ? "" : outcome.detail};
     log::info("delivery.done", {{"id", row.id}, {"sop", item.sop_instance_uid}, {"destination", item.destination},
                                 {"ae", item.ae_title}, {"attempt", row.attempts}, {"sent_as", sent_as}});
-    return;
+    return a;
   }
-  const std::string error = fmt::format("{}: {}", dimse::to_string(outcome.result), outcome.detail);
-  if (outcome.transient() && row.attempts < config.max_attempts) {
-    const auto factor = std::int64_t{1} << std::clamp<std::int64_t>(row.attempts - 1, 0, 20);
-    const auto delay = std::min<std::int64_t>(config.retry_cap_s, config.retry_base_s * factor);
-    repo.retry_later(row.id, error, utc_timestamp(std::chrono::system_clock::now() + std::chrono::seconds(delay)));
-    log::warn("delivery.retry", {{"id", row.id}, {"destination", item.destination}, {"attempt", row.attempts},
-                                 {"in_s", delay}, {"error", error}});
-    return;
-  }
-  const std::string final_error =
-      outcome.transient() ? fmt::format("gave up after {} attempts: {}", row.attempts, error) : error;
-  repo.failed(row.id, final_error, now);
-  log::error("delivery.failed", {{"id", row.id}, {"destination", item.destination}, {"error", final_error}});
+  a.verdict = outcome.transient() ? jobs::Verdict::retry : jobs::Verdict::failed;
+  a.reason = fmt::format("{}: {}", dimse::to_string(outcome.result), outcome.detail);
+  return a;
 }
 
 } // namespace osteon::delivery
