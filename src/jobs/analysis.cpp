@@ -67,15 +67,17 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     const auto start = std::chrono::steady_clock::now();
     pipelines::Finding finding;
     pipelines::JobInput input;
+    const routing::Profile* profile = nullptr;
     try {
       input.job_id = job.id;
       input.file = shared_->settings.data_dir / job.path;
       input.attributes = dicom::read_attributes(input.file);
-      input.profile = shared_->profile(job.profile);
-      if (!input.profile) {
+      profile = shared_->profile(job.profile);
+      if (!profile) {
         finding.outcome = pipelines::Outcome::failed;
         finding.summary = fmt::format("profile '{}' is no longer configured", job.profile);
       } else {
+        input.parameters = {profile->id, profile->numbers};
         finding = pipeline_->run(input);
       }
     } catch (const std::exception& e) {
@@ -85,7 +87,7 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     if (verdict_of(finding.outcome) == Verdict::done && shared_->sink) {
       const auto publish_start = std::chrono::steady_clock::now();
       try {
-        shared_->sink->publish(connection_, {job.id, job.pipeline, input.profile, input.file, input.attributes,
+        shared_->sink->publish(connection_, {job.id, job.pipeline, profile, input.file, input.attributes,
                                              job.calling_ae},
                                finding);
         finding.timings.push_back({"results", elapsed_ms(publish_start)});

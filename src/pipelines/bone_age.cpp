@@ -8,7 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "common.hpp"
+#include "run_context.hpp"
+#include "sc_canvas.hpp"
 #include "hand_checks.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/dicom/patient_info.hpp"
@@ -27,9 +28,6 @@ std::string years_months(double months) {
   return fmt::format("{} y {} m", y, mm);
 }
 
-double profile_number(const routing::Profile* profile, const std::string& key, double fallback) {
-  return profile ? profile->number(key, fallback) : fallback;
-}
 
 } // namespace
 
@@ -42,37 +40,27 @@ BoneAgePipeline::BoneAgePipeline(ModelSet models, ModelRef contrast)
 
 Finding BoneAgePipeline::run(const JobInput& input) {
   return detail::run_checked(models_, {results::AnalysisKind::bone_age, models_.names(), models_.versions()},
-                             [&](detail::RunContext& ctx) { return analyse(input, ctx); });
+                             models_.unavailable_reason(), [&](detail::RunContext& ctx) { return analyse(input, ctx); });
 }
 
 Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
-  Finding f = detail::start_finding(models_, models_.unavailable_reason());
-  if (f.outcome == Outcome::retry) return f;
+  Finding f = detail::start_finding(models_, std::nullopt);
   const auto& age_manifest = models_.manifest(age_model);
   nlohmann::json& data = ctx.data;
   data["pipeline"] = "bone_age";
   data["models"] = detail::model_list(models_, {seg_model, age_model});
-  if (input.profile) data["profile"] = input.profile->id;
+  if (!input.parameters.profile.empty()) data["profile"] = input.parameters.profile;
 
-  const double min_age = profile_number(input.profile, "min_age_months", 0.0);
-  const double max_age = profile_number(input.profile, "max_age_months", 228.0);
+  const double min_age = input.parameters.number("min_age_months", 0.0);
+  const double max_age = input.parameters.number("max_age_months", 228.0);
   detail::HandLimits limits;
-  limits.min_fraction = profile_number(input.profile, "min_mask_fraction", limits.min_fraction);
+  limits.min_fraction = input.parameters.number("min_mask_fraction", limits.min_fraction);
 
-  detail::Stopwatch clock(ctx.timings);
-  try {
-    // ---- decode
-    std::optional<detail::Working> decoded;
+  auto& clock = ctx.clock;
+  {
+    // ---- decode (the source and its patient module)
     PatientInfo patient;
-    try {
-      decoded = detail::make_working(input.file);
-      patient = dicom::read_patient_info(input.file);
-    } catch (const Error& e) {
-      return detail::decode_failure(std::move(f), results::AnalysisKind::bone_age, e, data);
-    }
-    const detail::Working& w = *decoded;
-    ctx.display = w.display;
-    clock.lap("decode");
+    const detail::Working& w = ctx.decode(input.file, [&] { patient = dicom::read_patient_info(input.file); });
     data["working_image"] = {{"rows", w.work.rows}, {"cols", w.work.cols}, {"mapping", w.mapping}};
 
     // ---- hand_seg
@@ -99,9 +87,9 @@ Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx)
       }
       clock.lap("model:hand_contrast");
     }
-    cv::Mat1f region = prob(cv::Rect(seg_in.ox, seg_in.oy, seg_in.nw, seg_in.nh)).clone(), up;
+    cv::Mat1f region = prob(seg_in.placed).clone(), up;
     cv::resize(region, up, w.work.size(), 0, 0, cv::INTER_LINEAR);
-    cv::Mat1b mask = detail::m8(up > 0.5f);
+    cv::Mat1b mask = detail::to_mask(up > 0.5f);
 
     const detail::HandShape shape = detail::measure_hand(mask);
     data["mask"] = {{"fraction", shape.fraction},       {"largest_share", shape.largest_share},
@@ -133,7 +121,6 @@ Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx)
       f.result = results::NotAnalysable{results::AnalysisKind::bone_age, reason};
       f.illustration = render({"Bone age: NOT ANALYSABLE", reason}, nullptr);
       clock.lap("render");
-      f.data_json = data.dump();
       return f;
     };
 
@@ -176,7 +163,7 @@ Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx)
     for (const float s : sexes) {
       auto out = ctx.calls.run(age_model, {detail::to_tensor(age_in.canvas), inference::Tensor({1}, {s})});
       estimates.push_back(out.at(0).values().at(0));
-      attention += detail::m32(detail::plane(out.at(1), 16, 16) / static_cast<double>(sexes.size()));
+      attention += detail::to_float(detail::plane(out.at(1), 16, 16) / static_cast<double>(sexes.size()));
     }
     clock.lap("model:bone_age");
     double bone_age = 0;
@@ -230,7 +217,7 @@ Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx)
     // Attention (16x16 over the 256 letterbox) back onto the source, inside the hand.
     cv::Mat1f att256, region_att, box_att;
     cv::resize(attention, att256, cv::Size(age_side, age_side), 0, 0, cv::INTER_LINEAR);
-    region_att = att256(cv::Rect(age_in.ox, age_in.oy, age_in.nw, age_in.nh));
+    region_att = att256(age_in.placed);
     cv::resize(region_att, box_att, box.size(), 0, 0, cv::INTER_LINEAR);
     cv::Mat1f heat_work(w.work.size(), 0.0f);
     box_att.copyTo(heat_work(box), mask(box));
@@ -243,10 +230,7 @@ Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx)
     f.outcome = Outcome::done;
     f.summary = summary;
     f.result = finding;
-    f.data_json = data.dump();
     return f;
-  } catch (const Error& e) {
-    return detail::error_finding(std::move(f), results::AnalysisKind::bone_age, e, data);
   }
 }
 

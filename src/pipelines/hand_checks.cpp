@@ -3,7 +3,7 @@
 // mirrored and upside-down copies all fail.
 #include "hand_checks.hpp"
 
-#include "common.hpp"
+#include "working_image.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -54,7 +54,7 @@ HandShape measure_hand(const cv::Mat1b& mask_in) {
   for (int i = 1; i < n; ++i) {
     const int area = stats.at<int>(i, cv::CC_STAT_AREA);
     best_area = std::max(best_area, area);
-    if (area >= count / 50) mask.setTo(255, m8(labels == i));
+    if (area >= count / 50) mask.setTo(255, to_mask(labels == i));
   }
   s.largest_share = static_cast<double>(best_area) / count;
 

@@ -11,7 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "common.hpp"
+#include "run_context.hpp"
+#include "sc_canvas.hpp"
 #include "metal.hpp"
 #include "osteon/core/error.hpp"
 
@@ -77,12 +78,11 @@ std::optional<std::string> ImplantIdPipeline::unavailable_reason() const {
 
 Finding ImplantIdPipeline::run(const JobInput& input) {
   return detail::run_checked(models_, {results::AnalysisKind::implant_id, models_.names(), models_.versions()},
-                             [&](detail::RunContext& ctx) { return analyse(input, ctx); });
+                             unavailable_reason(), [&](detail::RunContext& ctx) { return analyse(input, ctx); });
 }
 
 Finding ImplantIdPipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
-  Finding f = detail::start_finding(models_, unavailable_reason());
-  if (f.outcome == Outcome::retry) return f;
+  Finding f = detail::start_finding(models_, std::nullopt);
   const auto& man = models_.manifest(classifier_model);
   std::vector<std::string> labels;
   for (const auto& o : man.outputs) {
@@ -93,27 +93,19 @@ Finding ImplantIdPipeline::analyse(const JobInput& input, detail::RunContext& ct
   nlohmann::json& data = ctx.data;
   data["pipeline"] = "implant_id";
   data["models"] = detail::model_list(models_, {detect_model, classifier_model});
-  if (input.profile) data["profile"] = input.profile->id;
+  if (!input.parameters.profile.empty()) data["profile"] = input.parameters.profile;
   double threshold = model_threshold_.value_or(0.5);
   std::string threshold_source = model_threshold_ ? "model manifest (calibrated)" : "built-in default 0.5";
-  if (input.profile && input.profile->numbers.count("unknown_threshold")) {
-    threshold = input.profile->numbers.at("unknown_threshold");
-    threshold_source = "profile " + input.profile->id;
+  if (input.parameters.numbers.count("unknown_threshold")) {
+    threshold = input.parameters.numbers.at("unknown_threshold");
+    threshold_source = "profile " + input.parameters.profile;
   }
   data["unknown_threshold"] = threshold;
   data["unknown_threshold_source"] = threshold_source;
 
-  detail::Stopwatch clock(ctx.timings);
-  try {
-    std::optional<detail::Working> decoded;
-    try {
-      decoded = detail::make_working(input.file);
-    } catch (const Error& e) {
-      return detail::decode_failure(std::move(f), results::AnalysisKind::implant_id, e, data);
-    }
-    const detail::Working& w = *decoded;
-    ctx.display = w.display;
-    clock.lap("decode");
+  auto& clock = ctx.clock;
+  {
+    const detail::Working& w = ctx.decode(input.file);
 
     // The entry model sees the whole image first: its domain check refuses anything that is not
     // like the hips it was validated on before a single implant is looked for.
@@ -270,10 +262,7 @@ Finding ImplantIdPipeline::analyse(const JobInput& input, detail::RunContext& ct
     }
     data["implant_found"] = !finding.sides.empty();
     f.result = finding;
-    f.data_json = data.dump();
     return f;
-  } catch (const Error& e) {
-    return detail::error_finding(std::move(f), results::AnalysisKind::implant_id, e, data);
   }
 }
 

@@ -4,7 +4,7 @@
 // they do not run along the image border (collimator shutters do).
 #include "metal.hpp"
 
-#include "common.hpp"
+#include "working_image.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -30,7 +30,7 @@ std::vector<MetalRegion> segment_metal(const cv::Mat1f& work, const MetalOptions
   cv::GaussianBlur(small_bg, small_bg, cv::Size(0, 0), 1.5);
   cv::resize(small_bg, background, work.size(), 0, 0, cv::INTER_LINEAR);
 
-  cv::Mat1f contrast = m32(solid - background);
+  cv::Mat1f contrast = to_float(solid - background);
 
   // Collimator shutters: flat regions at the border's typical level, reached from the border.
   // They and their penumbra are no metal, and their edges are no border of the field.
@@ -49,7 +49,7 @@ std::vector<MetalRegion> segment_metal(const cv::Mat1f& work, const MetalOptions
       if (side.size() < border.size() / 20) continue;
       std::nth_element(side.begin(), side.begin() + static_cast<std::ptrdiff_t>(side.size() / 2), side.end());
       const float level = side[side.size() / 2];
-      const cv::Mat1b flat = m8(cv::abs(work - level) < o.shutter_tolerance);
+      const cv::Mat1b flat = to_mask(cv::abs(work - level) < o.shutter_tolerance);
       cv::Mat labels;
       const int n = cv::connectedComponents(flat, labels, 4, CV_32S);
       std::vector<bool> at_border(static_cast<std::size_t>(n), false);
@@ -75,7 +75,7 @@ std::vector<MetalRegion> segment_metal(const cv::Mat1f& work, const MetalOptions
     cv::dilate(outside, outside, disc(o.penumbra));
     contrast.setTo(0.0f, outside);
   }
-  const cv::Mat1f raw_contrast = m32(work - background);
+  const cv::Mat1f raw_contrast = to_float(work - background);
   // Valid components of contrast > t: large and not along the image border (shutters, edges).
   struct Comp {
     cv::Mat1b mask;
@@ -84,11 +84,11 @@ std::vector<MetalRegion> segment_metal(const cv::Mat1f& work, const MetalOptions
   auto components = [&](double t) {
     std::vector<Comp> out;
     cv::Mat labels, stats, centroids;
-    const int n = cv::connectedComponentsWithStats(m8(contrast > t), labels, stats, centroids, 8, CV_32S);
+    const int n = cv::connectedComponentsWithStats(to_mask(contrast > t), labels, stats, centroids, 8, CV_32S);
     for (int i = 1; i < n; ++i) {
       if (stats.at<int>(i, cv::CC_STAT_AREA) < o.min_area) continue;
       Comp c;
-      c.mask = m8(labels == i);
+      c.mask = to_mask(labels == i);
       std::vector<std::vector<cv::Point>> contours;
       cv::findContours(c.mask.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
       std::size_t outline = 0, on_border = 0;
@@ -175,7 +175,7 @@ std::vector<MetalRegion> segment_metal(const cv::Mat1f& work, const MetalOptions
   kept_contrast /= kept_n;
 
   // Grow: thin metal next to a core (cup shells, fins, the neck) at half its contrast.
-  cv::Mat1b near, grown = m8(raw_contrast > o.grow_share * kept_contrast);
+  cv::Mat1b near, grown = to_mask(raw_contrast > o.grow_share * kept_contrast);
   cv::dilate(kept, near, disc(o.grow_radius));
   grown &= near;
   cv::Mat glabels;
@@ -209,7 +209,7 @@ std::vector<MetalRegion> segment_metal(const cv::Mat1f& work, const MetalOptions
     for (int i = 1; i < mn; ++i) {
       const double cx = mcent.at<double>(i, 0);
       if ((side == 1) != (cx < work.cols / 2.0)) continue;
-      const cv::Mat1b comp = m8(mlabels == i);
+      const cv::Mat1b comp = to_mask(mlabels == i);
       // only parts holding a core
       if (cv::countNonZero(comp & kept) == 0) continue;
       region.mask.setTo(255, comp);

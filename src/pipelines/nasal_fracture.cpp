@@ -8,7 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "common.hpp"
+#include "run_context.hpp"
+#include "sc_canvas.hpp"
 #include "osteon/core/error.hpp"
 
 namespace osteon::pipelines {
@@ -55,33 +56,24 @@ NasalFracturePipeline::NasalFracturePipeline(ModelSet models) : models_(std::mov
 
 Finding NasalFracturePipeline::run(const JobInput& input) {
   return detail::run_checked(models_, {results::AnalysisKind::nasal_fracture, models_.names(), models_.versions()},
-                             [&](detail::RunContext& ctx) { return analyse(input, ctx); });
+                             models_.unavailable_reason(), [&](detail::RunContext& ctx) { return analyse(input, ctx); });
 }
 
 Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
-  Finding f = detail::start_finding(models_, models_.unavailable_reason());
-  if (f.outcome == Outcome::retry) return f;
+  Finding f = detail::start_finding(models_, std::nullopt);
   const auto& clf = models_.manifest(classifier_model);
   nlohmann::json& data = ctx.data;
   data["pipeline"] = "nasal_fracture";
   data["models"] = detail::model_list(models_, {localiser_model, classifier_model, anomaly_model});
-  if (input.profile) data["profile"] = input.profile->id;
-  double suspicious = input.profile ? input.profile->number("suspicious_threshold", default_suspicious) : default_suspicious;
-  double definite = input.profile ? input.profile->number("definite_threshold", default_definite) : default_definite;
+  if (!input.parameters.profile.empty()) data["profile"] = input.parameters.profile;
+  double suspicious = input.parameters.number("suspicious_threshold", default_suspicious);
+  double definite = input.parameters.number("definite_threshold", default_definite);
   if (definite < suspicious) std::swap(definite, suspicious);
   data["operating_points"] = {{"suspicious", suspicious}, {"definite", definite}};
 
-  detail::Stopwatch clock(ctx.timings);
-  try {
-    std::optional<detail::Working> decoded;
-    try {
-      decoded = detail::make_working(input.file);
-    } catch (const Error& e) {
-      return detail::decode_failure(std::move(f), results::AnalysisKind::nasal_fracture, e, data);
-    }
-    const detail::Working& w = *decoded;
-    ctx.display = w.display;
-    clock.lap("decode");
+  auto& clock = ctx.clock;
+  {
+    const detail::Working& w = ctx.decode(input.file);
 
     // ---- localiser: 128 letterbox with contrast over the resized pixels
     const detail::Letterboxed loc_in = detail::letterbox(w.work, loc_side, true);
@@ -118,7 +110,6 @@ Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext
       lines.push_back(reason);
       f.illustration = sc.finish(lines, "source with the reason the nasal bone could not be analysed");
       clock.lap("render");
-      f.data_json = data.dump();
       return f;
     };
     // ---- crop from the fine image (longer side 1024: the breaks are 0.5-1.4 mm wide and do not
@@ -198,7 +189,7 @@ Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext
     const double by = (cy - side / 2.0 + 0.5 * k + 0.5) * fine.fy - 0.5;
     cv::Mat m = (cv::Mat_<double>(2, 3) << a, 0, bx, 0, d, by);
     cv::Mat1f heat;
-    cv::warpAffine(detail::m32(anomaly * p), heat, m, cv::Size(w.src_cols, w.src_rows), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+    cv::warpAffine(detail::to_float(anomaly * p), heat, m, cv::Size(w.src_cols, w.src_rows), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
     clock.lap("postprocess");
 
     detail::ScCanvas sc(w.display);
@@ -216,10 +207,7 @@ Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext
     f.summary = fmt::format("nasal fracture probability {:.2f}: {}", p, decision);
     if (finding.peak) f.summary += fmt::format("; anomaly peak at ({:.0f}, {:.0f})", peak_src.x, peak_src.y);
     f.result = finding;
-    f.data_json = data.dump();
     return f;
-  } catch (const Error& e) {
-    return detail::error_finding(std::move(f), results::AnalysisKind::nasal_fracture, e, data);
   }
 }
 

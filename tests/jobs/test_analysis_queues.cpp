@@ -50,7 +50,7 @@ class FakePipeline : public pipelines::Pipeline {
     f.model_name = "fake";
     f.model_version = "1";
     f.timings = {{"inference", 1.0}};
-    if (input.attributes.sop_instance_uid.empty() || !input.profile) f.outcome = pipelines::Outcome::failed;
+    if (input.attributes.sop_instance_uid.empty() || input.parameters.profile.empty()) f.outcome = pipelines::Outcome::failed;
     return f;
   }
   int runs(std::int64_t job) {

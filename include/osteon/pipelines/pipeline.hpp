@@ -2,6 +2,7 @@
 // What every AI pipeline offers the job engine. Torch- and OpenCV-free on purpose.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,7 +11,6 @@
 #include "osteon/inference/domain_check.hpp"
 #include "osteon/results/findings.hpp"
 #include "osteon/results/sc_writer.hpp"
-#include "osteon/routing/profile.hpp"
 
 namespace osteon::pipelines {
 
@@ -45,11 +45,21 @@ struct Finding {
   std::optional<results::ScContent> illustration;
 };
 
+/// The values a routing profile sets for its pipeline (operating points, limits), by name.
+struct Parameters {
+  std::string profile;                    // the routing profile they come from; empty: defaults only
+  std::map<std::string, double> numbers;  // the profile's [parameters]
+  double number(const std::string& key, double fallback) const {
+    const auto it = numbers.find(key);
+    return it == numbers.end() ? fallback : it->second;
+  }
+};
+
 struct JobInput {
   std::int64_t job_id = 0;
   std::filesystem::path file;  // the stored instance
   InstanceAttributes attributes;
-  const routing::Profile* profile = nullptr;
+  Parameters parameters;
 };
 
 /// One line on a finding's domain checks, for the SC, the SR and people: "Domain check passed:

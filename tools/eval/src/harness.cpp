@@ -61,7 +61,7 @@ const routing::Profile* Runtime::profile(const std::string& pipeline_name) const
 pipelines::Finding Runtime::run(const std::string& pipeline_name, const std::filesystem::path& file) const {
   pipelines::JobInput in;
   in.file = file;
-  in.profile = profile(pipeline_name);
+  if (const auto* p = profile(pipeline_name)) in.parameters = {p->id, p->numbers};
   return pipeline(pipeline_name).run(in);
 }
 
