@@ -50,6 +50,7 @@ void ResultPublisher::publish(db::Database& database, const jobs::PublishRequest
   if (!finding.result) return;  // nothing to report (a pipeline that produced no typed result)
   results::ResultContext ctx;
   ctx.source_file = req.source_file;
+  ctx.source = req.source_dicom;
   ctx.device.uid = device_uid_;
   ctx.device.name = config_.node.ae_title;
   ctx.device.serial_number = device_uid_.substr(device_uid_.size() - 12);

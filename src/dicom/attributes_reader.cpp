@@ -33,14 +33,9 @@ std::optional<std::int64_t> get_int(DcmItem& item, const DcmTagKey& key) {
 
 } // namespace
 
-InstanceAttributes read_attributes(const std::filesystem::path& file) {
-  require_sane_nesting(file);
-  DcmFileFormat ff;
-  // Values longer than 4 KiB (pixel data, large LUTs) are not loaded.
-  const OFCondition cond = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
-  if (cond.bad()) {
-    throw Error(Errc::dicom_unparseable, fmt::format("cannot parse dataset: {}", cond.text()));
-  }
+namespace {
+
+InstanceAttributes attributes_of(DcmFileFormat& ff) {
   DcmDataset& ds = *ff.getDataset();
   DcmMetaInfo& meta = *ff.getMetaInfo();
   InstanceAttributes a;
@@ -77,5 +72,20 @@ InstanceAttributes read_attributes(const std::filesystem::path& file) {
   a.instance_number = get_int(ds, DCM_InstanceNumber);
   return a;
 }
+
+} // namespace
+
+InstanceAttributes read_attributes(const std::filesystem::path& file) {
+  require_sane_nesting(file);
+  DcmFileFormat ff;
+  // Values longer than 4 KiB (pixel data, large LUTs) are not loaded.
+  const OFCondition cond = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
+  if (cond.bad()) {
+    throw Error(Errc::dicom_unparseable, fmt::format("cannot parse dataset: {}", cond.text()));
+  }
+  return attributes_of(ff);
+}
+
+InstanceAttributes read_attributes(const DicomFile& file) { return attributes_of(file.dcmtk()); }
 
 } // namespace osteon::dicom

@@ -37,6 +37,16 @@ long days_from_civil(long y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<long>(doe) - 719468;
 }
 
+PatientInfo patient_of(DcmDataset& ds) {
+  PatientInfo p;
+  p.sex = get(ds, DCM_PatientSex);
+  p.birth_date = get(ds, DCM_PatientBirthDate);
+  p.age = get(ds, DCM_PatientAge);
+  p.study_date = get(ds, DCM_StudyDate);
+  p.content_date = get(ds, DCM_ContentDate);
+  return p;
+}
+
 } // namespace
 
 PatientInfo read_patient_info(const std::filesystem::path& file) {
@@ -47,15 +57,10 @@ PatientInfo read_patient_info(const std::filesystem::path& file) {
   if (status.bad()) {
     throw Error(Errc::dicom_unparseable, fmt::format("{}: {}", file.string(), status.text()));
   }
-  DcmDataset& ds = *format.getDataset();
-  PatientInfo p;
-  p.sex = get(ds, DCM_PatientSex);
-  p.birth_date = get(ds, DCM_PatientBirthDate);
-  p.age = get(ds, DCM_PatientAge);
-  p.study_date = get(ds, DCM_StudyDate);
-  p.content_date = get(ds, DCM_ContentDate);
-  return p;
+  return patient_of(*format.getDataset());
 }
+
+PatientInfo read_patient_info(const DicomFile& file) { return patient_of(*file.dcmtk().getDataset()); }
 
 std::optional<long> parse_dicom_date(const std::string& date) {
   std::string d = date;

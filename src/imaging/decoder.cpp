@@ -20,6 +20,7 @@
 #include "grey_pipeline.hpp"
 #include "lut.hpp"
 #include "osteon/core/error.hpp"
+#include "osteon/dicom/dicom_file.hpp"
 #include "osteon/dicom/nesting_guard.hpp"
 #include "pixel_module.hpp"
 
@@ -155,15 +156,9 @@ bool supported_transfer_syntax(const std::string& uid) {
 
 namespace {
 
-Image decode(const std::filesystem::path& file, const DecodeOptions& opt) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) throw Error(Errc::not_found, "no such file: " + file.string());
-  dicom::require_sane_nesting(file);
+Image decode_loaded(const dicom::DicomFile& source, const DecodeOptions& opt) {
   detail::register_dcmtk_decoders();
-
-  DcmFileFormat ff;
-  const OFCondition loaded = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
-  if (loaded.bad()) throw Error(Errc::dicom_unparseable, fmt::format("not a readable DICOM file ({})", loaded.text()));
+  DcmFileFormat& ff = source.dcmtk();
   DcmDataset& ds = *ff.getDataset();
   const std::string ts = transfer_syntax_of(ff);
 
@@ -215,10 +210,19 @@ Image decode(const std::filesystem::path& file, const DecodeOptions& opt) {
 
 } // namespace
 
+Image decode(const dicom::DicomFile& source, const DecodeOptions& opt) {
+  check_options(opt);
+  try {
+    return decode_loaded(source, opt);
+  } catch (const std::bad_alloc&) {
+    throw Error(Errc::out_of_resources, "not enough memory to decode the image");
+  }
+}
+
 Image decode_file(const std::filesystem::path& file, const DecodeOptions& opt) {
   check_options(opt);
   try {
-    return decode(file, opt);
+    return decode_loaded(dicom::DicomFile::load(file), opt);
   } catch (const std::bad_alloc&) {
     throw Error(Errc::out_of_resources, "not enough memory to decode the image");
   }

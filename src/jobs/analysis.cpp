@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "osteon/core/clock.hpp"
+#include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 #include "osteon/db/job_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
@@ -71,7 +72,17 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     try {
       input.job_id = job.id;
       input.file = shared_->settings.data_dir / job.path;
-      input.attributes = dicom::read_attributes(input.file);
+      try {
+        // The job's one parse of its source: attributes, decode, patient module and result
+        // objects all read this.
+        input.source = std::make_shared<const dicom::DicomFile>(dicom::DicomFile::load(input.file));
+        input.attributes = dicom::read_attributes(*input.source);
+      } catch (const Error&) {
+        // The whole file cannot be read (e.g. corrupt pixel data): the header alone may still be,
+        // and the pipeline then says why the image cannot be decoded.
+        input.source.reset();
+        input.attributes = dicom::read_attributes(input.file);
+      }
       profile = shared_->profile(job.profile);
       if (!profile) {
         finding.outcome = pipelines::Outcome::failed;
@@ -87,7 +98,7 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     if (verdict_of(finding.outcome) == Verdict::done && shared_->sink) {
       const auto publish_start = std::chrono::steady_clock::now();
       try {
-        shared_->sink->publish(connection_, {job.id, job.pipeline, profile, input.file, input.attributes,
+        shared_->sink->publish(connection_, {job.id, job.pipeline, profile, input.file, input.source, input.attributes,
                                              job.calling_ae},
                                finding);
         finding.timings.push_back({"results", elapsed_ms(publish_start)});

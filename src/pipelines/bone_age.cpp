@@ -60,7 +60,7 @@ Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx)
   {
     // ---- decode (the source and its patient module)
     PatientInfo patient;
-    const detail::Working& w = ctx.decode(input.file, [&] { patient = dicom::read_patient_info(input.file); });
+    const detail::Working& w = ctx.decode(input, [&](const dicom::DicomFile& source) { patient = dicom::read_patient_info(source); });
     data["working_image"] = {{"rows", w.work.rows}, {"cols", w.work.cols}, {"mapping", w.mapping}};
 
     // ---- hand_seg

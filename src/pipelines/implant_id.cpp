@@ -105,7 +105,7 @@ Finding ImplantIdPipeline::analyse(const JobInput& input, detail::RunContext& ct
 
   auto& clock = ctx.clock;
   {
-    const detail::Working& w = ctx.decode(input.file);
+    const detail::Working& w = ctx.decode(input);
 
     // The entry model sees the whole image first: its domain check refuses anything that is not
     // like the hips it was validated on before a single implant is looked for.

@@ -73,7 +73,7 @@ Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext
 
   auto& clock = ctx.clock;
   {
-    const detail::Working& w = ctx.decode(input.file);
+    const detail::Working& w = ctx.decode(input);
 
     // ---- localiser: 128 letterbox with contrast over the resized pixels
     const detail::Letterboxed loc_in = detail::letterbox(w.work, loc_side, true);

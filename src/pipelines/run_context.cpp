@@ -71,10 +71,13 @@ std::string domain_first(ModelCalls& calls, const std::string& model, inference:
   return reason;
 }
 
-const Working& RunContext::decode(const std::filesystem::path& file, const std::function<void()>& read_header) {
+const Working& RunContext::decode(const JobInput& input,
+                                  const std::function<void(const dicom::DicomFile&)>& read_header) {
   try {
-    working_ = make_working(file);
-    if (read_header) read_header();
+    std::optional<dicom::DicomFile> own;
+    const dicom::DicomFile& source = input.source ? *input.source : own.emplace(dicom::DicomFile::load(input.file));
+    working_ = make_working(source);
+    if (read_header) read_header(source);
   } catch (const Error& e) {
     throw DecodeFailure(e.what());
   }

@@ -60,9 +60,11 @@ struct RunContext {
   Stopwatch clock{timings};  // each stage laps its own name
   std::optional<imaging::Image> display;
 
-  /// The decode stage: the working image of `file` (and whatever `read_header` reads from it),
-  /// lapped as "decode". A source or header that cannot be read throws DecodeFailure.
-  const Working& decode(const std::filesystem::path& file, const std::function<void()>& read_header = {});
+  /// The decode stage: the working image of the job's source (loaded once by the job, or here
+  /// from input.file), and whatever `read_header` reads from the same file, lapped as "decode".
+  /// A source or header that cannot be read throws DecodeFailure.
+  const Working& decode(const JobInput& input,
+                        const std::function<void(const dicom::DicomFile&)>& read_header = {});
 
  private:
   std::optional<Working> working_;

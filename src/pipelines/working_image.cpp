@@ -25,12 +25,12 @@ bool has_note(const imaging::ImageInfo& info, const char* text) {
 
 } // namespace
 
-Working make_working(const std::filesystem::path& file) {
+Working make_working(const dicom::DicomFile& source) {
   Working w;
   imaging::DecodeOptions modality_options;
   modality_options.stage = imaging::Stage::modality;
-  const imaging::Image modality = imaging::decode_file(file, modality_options);
-  w.display = imaging::decode_file(file);
+  const imaging::Image modality = imaging::decode(source, modality_options);
+  w.display = imaging::decode(source);
   w.src_rows = modality.rows();
   w.src_cols = modality.cols();
 

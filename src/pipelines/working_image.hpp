@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "osteon/dicom/dicom_file.hpp"
 #include "osteon/imaging/image.hpp"
 #include "osteon/inference/manifest.hpp"
 #include "osteon/inference/model.hpp"
@@ -48,7 +49,7 @@ struct Working {
 /// osteon-phantom: "the stored range scaled linearly, no window"); objects with a rescale or a
 /// modality LUT: their modality range min..max mapped linearly onto 0..255 and floored. Then
 /// cv::INTER_AREA to longer side 512.
-Working make_working(const std::filesystem::path& file);
+Working make_working(const dicom::DicomFile& source);
 
 /// tools/train/common.py letterbox(): s = S / max(h, w); sizes floor(.*s + 0.5); area resize;
 /// optional contrast over the resized pixels; centred on zeros.

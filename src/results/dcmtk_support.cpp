@@ -54,19 +54,28 @@ std::string get_string(DcmItem& item, const DcmTagKey& tag) {
   return std::string(value.c_str(), value.size());
 }
 
-SourceImage load_source(const std::filesystem::path& file) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec))
-    throw Error(Errc::not_found, "results: source image not found: " + file.string());
+SourceImage load_source(const ResultContext& ctx) {
+  const std::filesystem::path& file = ctx.source_file;
   SourceImage src;
-  src.file = std::make_unique<DcmFileFormat>();
-  // Values over 256 KiB (the pixel data) stay on disk: only attributes are needed here.
-  const OFCondition loaded = src.file->loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 256 * 1024);
-  if (loaded.bad())
-    throw Error(Errc::dicom_unparseable, fmt::format("results: cannot read source {}: {}", file.string(), loaded.text()));
-  src.dataset = src.file->getDataset();
+  if (ctx.source) {
+    src.dataset = ctx.source->dcmtk().getDataset();
+  } else {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec))
+      throw Error(Errc::not_found, "results: source image not found: " + file.string());
+    src.file = std::make_unique<DcmFileFormat>();
+    // Values over 256 KiB (the pixel data) stay on disk: only attributes are needed here.
+    const OFCondition loaded = src.file->loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 256 * 1024);
+    if (loaded.bad())
+      throw Error(Errc::dicom_unparseable, fmt::format("results: cannot read source {}: {}", file.string(), loaded.text()));
+    src.dataset = src.file->getDataset();
+  }
   const std::string charset = get_string(*src.dataset, DCM_SpecificCharacterSet);
   if (needs_conversion(charset)) {
+    if (!src.file) {  // the job's own file stays as it was received
+      src.file = std::make_unique<DcmFileFormat>(ctx.source->dcmtk());
+      src.dataset = src.file->getDataset();
+    }
     const OFCondition converted = src.dataset->convertToUTF8();
     if (converted.bad())
       throw Error(Errc::dicom_unparseable,

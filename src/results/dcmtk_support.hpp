@@ -33,8 +33,10 @@ struct SourceImage {
   unsigned cols = 0;
 };
 
-/// Throws osteon::Error: not_found, dicom_unparseable, dicom_missing_uid.
-SourceImage load_source(const std::filesystem::path& file);
+/// The context's source: the job's loaded file when it has one (copied only when its character
+/// set must be converted), else loaded from ctx.source_file. Throws osteon::Error: not_found,
+/// dicom_unparseable, dicom_missing_uid.
+SourceImage load_source(const ResultContext& ctx);
 
 /// Copies the Patient, Patient Study and General Study attributes verbatim from the source
 /// (replacing what the destination has). With `type2_empty`, type 2 attributes absent from

@@ -73,7 +73,7 @@ ObjectReference write_sc(const ResultContext& ctx, AnalysisKind kind, const ScCo
                          const std::filesystem::path& out) {
   validate_context(ctx);
   const SeriesSpec series = resolve_series(ctx.sc_series, default_sc_series(kind));
-  SourceImage source = load_source(ctx.source_file);
+  SourceImage source = load_source(ctx);
   check_content(content, source);
   DcmDataset& src = *source.dataset;
 

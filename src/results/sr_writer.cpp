@@ -22,7 +22,7 @@ ObjectReference write_sr(const ResultContext& ctx, const Findings& findings, con
   const AnalysisKind kind = kind_of(findings);
   const SeriesSpec series = resolve_series(ctx.sr_series, default_sr_series(kind));
   const ReportPlan plan = plan_report(findings, ctx.algorithm);
-  SourceImage source = load_source(ctx.source_file);
+  SourceImage source = load_source(ctx);
 
   if (illustration && illustration->study_instance_uid != source.study_uid)
     throw Error(Errc::invalid_argument, "results: the illustration is not in the source's study");

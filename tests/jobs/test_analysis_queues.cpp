@@ -32,6 +32,7 @@ class FakePipeline : public pipelines::Pipeline {
     return std::nullopt;
   }
   pipelines::Finding run(const pipelines::JobInput& input) override {
+    if (input.source && input.source->string(0x0008, 0x0018) == input.attributes.sop_instance_uid) ++with_source;
     const int now = ++running_;
     int seen = max_running.load();
     while (now > seen && !max_running.compare_exchange_weak(seen, now)) {
@@ -60,6 +61,7 @@ class FakePipeline : public pipelines::Pipeline {
   std::atomic<bool> unavailable{false};
   std::chrono::milliseconds first_work{0};  // how long a job's first attempt takes
   std::atomic<int> max_running{0};
+  std::atomic<int> with_source{0};  // runs given the job's loaded source
 
  private:
   std::vector<pipelines::Outcome> script_;
@@ -148,10 +150,14 @@ TEST_CASE("queued jobs run once and their findings are stored with the job", "[j
   f.add_jobs(5);
   auto p = std::make_shared<FakePipeline>(std::vector<Outcome>{Outcome::done});
   auto engine = f.engine(p);
+  const auto loads = dicom::DicomFile::loads();
   engine->start();
   f.wait_until([&] { return f.count("done") == 5; });
   engine->stop();
   CHECK(f.findings() == 5);
+  // Each job parses its source once and hands that parse to the pipeline.
+  CHECK(dicom::DicomFile::loads() - loads == 5);
+  CHECK(p->with_source == 5);
   for (std::int64_t id = 1; id <= 5; ++id) CHECK(p->runs(id) == 1);
 }
 

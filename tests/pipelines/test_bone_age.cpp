@@ -173,3 +173,20 @@ TEST_CASE("a MONOCHROME1 hand gives the same bone age as its MONOCHROME2 origina
                    std::get<results::BoneAgeFinding>(*f2.result).bone_age_months) < 0.01);
   }
 }
+
+TEST_CASE("a job's source is parsed once: the pipeline decodes and reads the patient module from it", "[bone_age]") {
+  test::require_models("bone_age");
+  const auto& sample = hands().front();
+  pipelines::JobInput in;
+  in.file = sample.file;
+  in.source = std::make_shared<const dicom::DicomFile>(dicom::DicomFile::load(sample.file));
+  if (const auto* p = test::runtime().profile("bone_age")) in.parameters = {p->id, p->numbers};
+  const auto loads = dicom::DicomFile::loads();
+  const auto f = test::runtime().pipeline("bone_age").run(in);
+  CHECK(dicom::DicomFile::loads() == loads);  // the working image, the display and the patient module
+  REQUIRE(f.outcome == Outcome::done);
+  // The same finding as a run that loads the file itself.
+  const auto& own = hand_findings().front().second;
+  CHECK(f.summary == own.summary);
+  CHECK(f.data_json == own.data_json);
+}

@@ -153,6 +153,26 @@ TEST_CASE("Impossible findings and contexts are refused and leave no file behind
   CHECK_FALSE(fs::exists(part));
 }
 
+TEST_CASE("Given the job's loaded source, the writers read nothing more from disk", "[unit]") {
+  osteon::test::TempDir dir("osteon-results");
+  const Sources src = write_sources(dir.path());
+  auto ctx = make_context(src.hand, r::SrDocumentClass::comprehensive3d, "BoneAgeNet");
+  auto loaded = std::make_shared<const osteon::dicom::DicomFile>(osteon::dicom::DicomFile::load(src.hand));
+  const auto overlay = make_overlay(src.hand);
+  ctx.source = loaded;
+  ctx.source_file = dir.path() / "moved-away.dcm";  // reading it would fail
+  const auto loads = osteon::dicom::DicomFile::loads();
+  r::BoneAgeFinding finding;
+  finding.bone_age_months = 126;
+  finding.chronological_age_months = 120;
+  const auto sc = r::write_sc(ctx, r::AnalysisKind::bone_age, overlay, dir.path() / "sc.dcm");
+  const auto sr = r::write_sr(ctx, finding, dir.path() / "sr.dcm", sc);
+  CHECK(osteon::dicom::DicomFile::loads() == loads);
+  CHECK(sr.study_instance_uid == loaded->string(0x0020, 0x000D));
+  CHECK(sc.study_instance_uid == sr.study_instance_uid);
+  CHECK(fs::exists(sr.file));
+}
+
 TEST_CASE("Text outside ASCII is written as UTF-8 with ISO_IR 192, plain ASCII without a character set", "[unit]") {
   osteon::test::TempDir dir("osteon-results");
   const Sources src = write_sources(dir.path());

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "osteon/dicom/dicom_file.hpp"
+
 namespace osteon::dicom {
 
 struct PatientInfo {
@@ -17,6 +19,8 @@ struct PatientInfo {
 
 /// Reads the attributes (pixel data is not loaded). Throws Error(dicom_unparseable).
 PatientInfo read_patient_info(const std::filesystem::path& file);
+/// The same from a file already loaded (a job's source).
+PatientInfo read_patient_info(const DicomFile& file);
 
 /// Days since 1970-01-01 of a DICOM date (YYYYMMDD, or ACR-NEMA YYYY.MM.DD); nothing when
 /// malformed or impossible.

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "osteon/dicom/dicom_file.hpp"
 #include "osteon/imaging/image.hpp"
 
 namespace osteon::imaging {
@@ -38,7 +39,10 @@ struct DecodeOptions {
 };
 
 /// Decodes one frame of a DICOM file (Part 10 or a bare data set).
+/// Loads `file` (dicom::DicomFile::load) and decodes it.
 Image decode_file(const std::filesystem::path& file, const DecodeOptions& options = {});
+/// Decodes an already loaded file (a job decodes its one parse of the source, more than once).
+Image decode(const dicom::DicomFile& source, const DecodeOptions& options = {});
 
 /// True for the transfer syntaxes decode_file() can decode.
 bool supported_transfer_syntax(const std::string& uid);

@@ -26,6 +26,7 @@ struct PublishRequest {
   std::string pipeline;
   const routing::Profile* profile = nullptr;
   std::filesystem::path source_file;
+  std::shared_ptr<const dicom::DicomFile> source_dicom;  // the job's one parse of the source (or null)
   InstanceAttributes source;
   std::string sender_calling_ae;  // who sent the source (for "sender" delivery)
 };

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "osteon/core/instance_attributes.hpp"
+#include "osteon/dicom/dicom_file.hpp"
 #include "osteon/inference/domain_check.hpp"
 #include "osteon/results/findings.hpp"
 #include "osteon/results/sc_writer.hpp"
@@ -58,6 +61,8 @@ struct Parameters {
 struct JobInput {
   std::int64_t job_id = 0;
   std::filesystem::path file;  // the stored instance
+  // The instance as the job loaded it (its one parse); null: the pipeline loads `file` itself.
+  std::shared_ptr<const dicom::DicomFile> source;
   InstanceAttributes attributes;
   Parameters parameters;
 };

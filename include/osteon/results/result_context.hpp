@@ -3,12 +3,14 @@
 // and study attributes are copied from it verbatim), who made the result (device observer,
 // algorithm), where it goes (series, SR class) and how new UIDs are made. DCMTK-free.
 #include <filesystem>
+#include <memory>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "osteon/dicom/dicom_file.hpp"
 #include "osteon/results/findings.hpp"
 
 namespace osteon::results {
@@ -58,6 +60,9 @@ struct SeriesSpec {
 
 struct ResultContext {
   std::filesystem::path source_file;  // the analysed image (Part 10)
+  // The same image as the job loaded it (its one parse), or null: the writers then load
+  // source_file themselves.
+  std::shared_ptr<const dicom::DicomFile> source;
   DeviceObserver device;
   Algorithm algorithm;
   std::string software_versions;  // General Equipment; empty: "<algorithm name> <version>"
