@@ -7,8 +7,7 @@
 #include <map>
 #include <set>
 
-#include "node_delivery.hpp"
-#include "orthanc.hpp"
+#include "node_with_pacs.hpp"
 
 namespace fs = std::filesystem;
 using namespace osteon::test;
@@ -19,9 +18,9 @@ namespace {
 // Retries every second or two, and never gives up while a test keeps the PACS down.
 const std::string retry_fast = "retry_base_s = 1\nretry_cap_s = 2\nmax_attempts = 1000\n";
 
-std::vector<fs::path> two_hands_one_hip(const fs::path& dir, int seed) {
-  auto files = phantoms(dir / "hand", "hand", 2, seed);
-  const auto hip = phantoms(dir / "hip", "hip", 1, seed + 1);
+std::vector<fs::path> two_hands_one_hip(const fs::path& dir, unsigned seed) {
+  auto files = make_phantoms(dir / "hand", "hand", 2, seed).files;
+  const auto hip = make_phantoms(dir / "hip", "hip", 1, seed + 1).files;
   files.insert(files.end(), hip.begin(), hip.end());
   return files;
 }
@@ -46,14 +45,6 @@ void check_delivered_exactly_once(const json& deliveries, const Orthanc& pacs) {
   CHECK(pacs.instance_count() == static_cast<int>(deliveries.size()));
 }
 
-bool all_in_state(const json& deliveries, const std::string& state) {
-  if (deliveries.empty()) return false;
-  for (const auto& d : deliveries) {
-    if (d["state"] != state) return false;
-  }
-  return true;
-}
-
 } // namespace
 
 TEST_CASE("results produced while the PACS is stopped reach it after retries once it is started again, exactly once",
@@ -61,30 +52,20 @@ TEST_CASE("results produced while the PACS is stopped reach it after retries onc
   REQUIRE(orthanc_available());
   TempDir dir;
   const auto files = two_hands_one_hip(dir.path(), 7301);
-  Orthanc pacs(dir.path() / "orthanc");
+  NodeWithPacs fixture(dir.path(), retry_fast);
+  Orthanc& pacs = fixture.pacs();
+  Node& node = fixture.node();
   pacs.start();
-  const std::string peer = modality_peer(pacs.ae_title(), pacs.dicom_port());
-  Node node(dir.path() / "data", NodeOptions{}, node_sections(retry_fast + peer));
   node.start();
   pacs.stop();
 
-  const auto sent = store(node.port(), files, "MODALITY");
-  INFO(sent.output);
-  REQUIRE(sent.exit_code == 0);
+  fixture.send(files);
 
   // The jobs finish and queue their results; every send is refused, and retried.
-  json jobs;
-  json deliveries;
-  const bool retrying = eventually([&] {
-    jobs = ctl(node, {"jobs"});
-    if (!jobs_finished(jobs, files.size())) return false;
-    deliveries = ctl(node, {"deliveries"});
-    if (deliveries.empty() || deliveries.size() < with_results(jobs)) return false;
-    for (const auto& d : deliveries) {
-      if (d["attempts"].get<int>() < 2 || d["last_error"] == "") return false;
-    }
-    return true;
-  });
+  const bool retrying = fixture.wait_for_deliveries(
+      [](const json& d) { return d["attempts"].get<int>() >= 2 && d["last_error"] != ""; });
+  const json jobs = fixture.jobs();
+  json deliveries = fixture.deliveries();
   INFO(jobs.dump(1));
   INFO(deliveries.dump(1));
   INFO(node.log());
@@ -99,10 +80,8 @@ TEST_CASE("results produced while the PACS is stopped reach it after retries onc
 
   // The PACS comes back on the same port with the same storage.
   pacs.start();
-  REQUIRE(eventually([&] {
-    deliveries = ctl(node, {"deliveries"});
-    return all_in_state(deliveries, "delivered");
-  }));
+  REQUIRE(fixture.wait_until_all_delivered());
+  deliveries = fixture.deliveries();
   CHECK(node.stop() == 0);
   check_delivered_exactly_once(deliveries, pacs);
   for (const auto& d : deliveries) CHECK(d["attempts"].get<int>() > 1);  // each one was retried
@@ -114,46 +93,34 @@ TEST_CASE("kill -9 of the node with a non-empty outbox: after a restart everythi
   REQUIRE(orthanc_available());
   TempDir dir;
   const auto files = two_hands_one_hip(dir.path(), 7401);
-  Orthanc pacs(dir.path() / "orthanc");  // not started: the PACS is down
-  const std::string peer = modality_peer(pacs.ae_title(), pacs.dicom_port());
-  Node node(dir.path() / "data", NodeOptions{}, node_sections(retry_fast + peer));
+  NodeWithPacs fixture(dir.path(), retry_fast);  // the PACS is not started: it is down
+  Orthanc& pacs = fixture.pacs();
+  Node& node = fixture.node();
   node.start();
-  const auto sent = store(node.port(), files, "MODALITY");
-  INFO(sent.output);
-  REQUIRE(sent.exit_code == 0);
+  fixture.send(files);
 
-  json jobs;
-  json deliveries;
-  const bool queued = eventually([&] {
-    jobs = ctl(node, {"jobs"});
-    if (!jobs_finished(jobs, files.size())) return false;
-    deliveries = ctl(node, {"deliveries"});
-    if (deliveries.empty() || deliveries.size() < with_results(jobs)) return false;
-    for (const auto& d : deliveries) {
-      if (d["attempts"].get<int>() < 1 || d["last_error"] == "") return false;
-    }
-    return true;
-  });
+  const bool queued = fixture.wait_for_deliveries(
+      [](const json& d) { return d["attempts"].get<int>() >= 1 && d["last_error"] != ""; });
+  const json jobs = fixture.jobs();
+  json deliveries = fixture.deliveries();
   INFO(node.log());
   REQUIRE(queued);
-  const json findings_before = ctl(node, {"findings"});
+  const json findings_before = fixture.ctl({"findings"});
   for (const auto& d : deliveries) CHECK(d["state"] != "delivered");
 
   node.kill9();
   REQUIRE_FALSE(node.running());
   pacs.start();
   node.start();
-  REQUIRE(eventually([&] {
-    deliveries = ctl(node, {"deliveries"});
-    return all_in_state(deliveries, "delivered");
-  }));
+  REQUIRE(fixture.wait_until_all_delivered());
+  deliveries = fixture.deliveries();
   CHECK(node.stop() == 0);
   check_delivered_exactly_once(deliveries, pacs);
   for (const auto& d : deliveries) CHECK(d["attempts"].get<int>() > 1);  // failed before the crash, sent after
 
   // No job ran again: one job and one finding per instance, each job run once, the same findings.
-  const json jobs_after = ctl(node, {"jobs"});
-  const json findings_after = ctl(node, {"findings"});
+  const json jobs_after = fixture.ctl({"jobs"});
+  const json findings_after = fixture.ctl({"findings"});
   CHECK(jobs_after == jobs);
   CHECK(findings_after == findings_before);
   std::map<std::string, int> jobs_per_instance;

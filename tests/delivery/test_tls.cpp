@@ -9,7 +9,7 @@
 #include <thread>
 #include <tuple>
 
-#include "node_delivery.hpp"
+#include "node_with_pacs.hpp"
 #include "osteon/core/config.hpp"
 #include "osteon/core/error.hpp"
 
@@ -86,6 +86,8 @@ struct TlsPacs {
         dir / "storescp.log");
     REQUIRE(listening(port));
   }
+  /// The node's known peer for it, with the TLS keys of that entry.
+  PacsPeer peer(const std::string& tls_keys) const { return {"TLSPACS", port, tls_keys}; }
   std::set<std::string> received_uids() const {
     std::set<std::string> out;
     for (const auto& f : files_in(received)) out.insert(sop_instance_uid(f));
@@ -103,6 +105,15 @@ std::string message_of(const std::string& toml) {
     return e.what();
   }
   return "no error";
+}
+
+// Starts the node, sends it one hand phantom and waits until the deliveries of its results are
+// delivered or failed; whether they were.
+bool send_one_hand(NodeWithPacs& fixture, const fs::path& dir, unsigned seed) {
+  const auto files = make_phantoms(dir / "hand", "hand", 1, seed).files;
+  fixture.node().start();
+  fixture.send(files);
+  return fixture.wait_for_deliveries(delivered_or_failed);
 }
 
 } // namespace
@@ -198,30 +209,15 @@ TEST_CASE("the node delivers its results over TLS to a PACS that requires and ve
   TempDir dir;
   const Pki pki(dir.path() / "pki");
   TlsPacs pacs(pki, dir.path() / "pacs");
-  const auto files = phantoms(dir.path() / "hand", "hand", 1, 7501);
   // The node's certificate is the [delivery] default; the peer names the CA it must be signed by.
-  const std::string delivery = "retry_base_s = 1\ntls_cert_file = " + quoted(pki.client_cert) +
-                               "\ntls_key_file = " + quoted(pki.client_key) + "\n" +
-                               modality_peer("TLSPACS", pacs.port, ", tls = true, tls_ca_file = " + quoted(pki.ca));
-  Node node(dir.path() / "data", NodeOptions{}, node_sections(delivery));
-  node.start();
-  const auto sent = store(node.port(), files, "MODALITY");
-  INFO(sent.output);
-  REQUIRE(sent.exit_code == 0);
-
-  json jobs;
-  json deliveries;
-  const bool settled = eventually([&] {
-    jobs = ctl(node, {"jobs"});
-    if (!jobs_finished(jobs, files.size())) return false;
-    deliveries = ctl(node, {"deliveries"});
-    if (deliveries.empty() || deliveries.size() < with_results(jobs)) return false;
-    for (const auto& d : deliveries) {
-      if (d["state"] != "delivered" && d["state"] != "failed") return false;
-    }
-    return true;
-  });
-  INFO(jobs.dump(1));
+  NodeWithPacs fixture(dir.path(),
+                       "retry_base_s = 1\ntls_cert_file = " + quoted(pki.client_cert) +
+                           "\ntls_key_file = " + quoted(pki.client_key) + "\n",
+                       pacs.peer(", tls = true, tls_ca_file = " + quoted(pki.ca)));
+  Node& node = fixture.node();
+  const bool settled = send_one_hand(fixture, dir.path(), 7501);
+  const json& deliveries = fixture.deliveries();
+  INFO(fixture.jobs().dump(1));
   INFO(deliveries.dump(1));
   INFO(node.log());
   INFO(read_file(dir.path() / "pacs" / "storescp.log"));
@@ -242,35 +238,16 @@ TEST_CASE("a PACS whose certificate the configured CA did not sign: the delivery
   TempDir dir;
   const Pki pki(dir.path() / "pki");
   TlsPacs pacs(pki, dir.path() / "pacs");
-  const auto files = phantoms(dir.path() / "hand", "hand", 1, 7601);
-  const std::string delivery = "retry_base_s = 1\nretry_cap_s = 1\n" +
-                               modality_peer("TLSPACS", pacs.port,
-                                             ", tls = true, tls_ca_file = " + quoted(pki.other_ca) +
-                                                 ", tls_cert_file = " + quoted(pki.client_cert) +
-                                                 ", tls_key_file = " + quoted(pki.client_key));
-  Node node(dir.path() / "data", NodeOptions{}, node_sections(delivery));
-  node.start();
-  const auto sent = store(node.port(), files, "MODALITY");
-  INFO(sent.output);
-  REQUIRE(sent.exit_code == 0);
-
-  json jobs;
-  json deliveries;
-  const bool settled = eventually([&] {
-    jobs = ctl(node, {"jobs"});
-    if (!jobs_finished(jobs, files.size())) return false;
-    deliveries = ctl(node, {"deliveries"});
-    if (deliveries.empty() || deliveries.size() < with_results(jobs)) return false;
-    for (const auto& d : deliveries) {
-      if (d["state"] != "delivered" && d["state"] != "failed") return false;
-    }
-    return true;
-  });
-  INFO(deliveries.dump(1));
+  NodeWithPacs fixture(dir.path(), "retry_base_s = 1\nretry_cap_s = 1\n",
+                       pacs.peer(", tls = true, tls_ca_file = " + quoted(pki.other_ca) + ", tls_cert_file = " +
+                                 quoted(pki.client_cert) + ", tls_key_file = " + quoted(pki.client_key)));
+  Node& node = fixture.node();
+  const bool settled = send_one_hand(fixture, dir.path(), 7601);
+  INFO(fixture.deliveries().dump(1));
   INFO(node.log());
   REQUIRE(settled);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past the retry delay: nothing more happens
-  deliveries = ctl(node, {"deliveries"});
+  const json deliveries = fixture.ctl({"deliveries"});
   for (const auto& d : deliveries) {
     CHECK(d["state"] == "failed");
     CHECK(d["attempts"].get<int>() == 1);
@@ -287,29 +264,13 @@ TEST_CASE("a PACS that requires a client certificate the node does not present: 
   TempDir dir;
   const Pki pki(dir.path() / "pki");
   TlsPacs pacs(pki, dir.path() / "pacs");
-  const auto files = phantoms(dir.path() / "hand", "hand", 1, 7701);
   // With TLS 1.3 the refusal comes as an alert after our side of the handshake; a reset
   // connection may come first, which is retried until the alert is seen.
-  const std::string delivery = "retry_base_s = 1\nretry_cap_s = 1\nmax_attempts = 50\n" +
-                               modality_peer("TLSPACS", pacs.port, ", tls = true, tls_ca_file = " + quoted(pki.ca));
-  Node node(dir.path() / "data", NodeOptions{}, node_sections(delivery));
-  node.start();
-  const auto sent = store(node.port(), files, "MODALITY");
-  INFO(sent.output);
-  REQUIRE(sent.exit_code == 0);
-
-  json jobs;
-  json deliveries;
-  const bool settled = eventually([&] {
-    jobs = ctl(node, {"jobs"});
-    if (!jobs_finished(jobs, files.size())) return false;
-    deliveries = ctl(node, {"deliveries"});
-    if (deliveries.empty() || deliveries.size() < with_results(jobs)) return false;
-    for (const auto& d : deliveries) {
-      if (d["state"] != "delivered" && d["state"] != "failed") return false;
-    }
-    return true;
-  });
+  NodeWithPacs fixture(dir.path(), "retry_base_s = 1\nretry_cap_s = 1\nmax_attempts = 50\n",
+                       pacs.peer(", tls = true, tls_ca_file = " + quoted(pki.ca)));
+  Node& node = fixture.node();
+  const bool settled = send_one_hand(fixture, dir.path(), 7701);
+  const json& deliveries = fixture.deliveries();
   INFO(deliveries.dump(1));
   INFO(node.log());
   REQUIRE(settled);

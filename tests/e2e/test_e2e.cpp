@@ -3,77 +3,39 @@
 // them back to the sender (Orthanc), exactly once.
 #include <catch2/catch.hpp>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 
-#include "node.hpp"
-#include "orthanc.hpp"
+#include "node_with_pacs.hpp"
 
 namespace fs = std::filesystem;
 using namespace osteon::test;
 using nlohmann::json;
 
-namespace {
-
-std::vector<json> read_truth(const fs::path& dir) {
-  std::vector<json> out;
-  std::ifstream in(dir / "truth.jsonl");
-  std::string line;
-  while (std::getline(in, line)) out.push_back(json::parse(line));
-  return out;
-}
-
-json ctl(const Node& node, std::vector<std::string> args) {
-  std::vector<std::string> argv{(binary_dir() / "osteonctl").string(), "--data-dir", node.data_dir().string(), "--json"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const auto r = run(argv);
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.output);
-}
-
-} // namespace
-
 TEST_CASE("phantoms of each kind come back from the node as SR and SC in their study, once", "[e2e]") {
   REQUIRE(orthanc_available());
   TempDir dir;
-  const std::string phantom = (binary_dir() / "osteon-phantom").string();
   std::map<std::string, std::vector<json>> truth;
   std::vector<fs::path> files;
   for (const std::string kind : {"hand", "skull", "hip"}) {
-    const fs::path out = dir.path() / kind;
-    const auto r = run({phantom, "--kind", kind, "--count", "3", "--seed", "4242", "--out", out.string(), "--quiet"});
-    REQUIRE(r.exit_code == 0);
-    truth[kind] = read_truth(out);
-    for (const auto& t : truth[kind]) files.push_back(out / t["file"].get<std::string>());
+    const auto made = make_phantoms(dir.path() / kind, kind, 3, 4242);
+    truth[kind] = made.truth;
+    files.insert(files.end(), made.files.begin(), made.files.end());
   }
 
-  Orthanc pacs(dir.path() / "orthanc");
+  NodeWithPacs fixture(dir.path(), "retry_base_s = 1\n");
+  Orthanc& pacs = fixture.pacs();
+  Node& node = fixture.node();
   pacs.start();
-  const std::string extra = "[inference]\nmodels_dir = \"" + (fs::path(OSTEON_SOURCE_DIR) / "models").string() +
-                            "\"\n[delivery]\nretry_base_s = 1\nknown_peers = [ { calling_ae = \"MODALITY\", ae_title = \"" +
-                            pacs.ae_title() + "\", host = \"127.0.0.1\", port = " + std::to_string(pacs.dicom_port()) + " } ]\n";
-  Node node(dir.path() / "data", NodeOptions{"", "", "min_free_mb = 0"}, extra);
   node.start();
-  const auto sent = store(node.port(), files, "MODALITY");
-  INFO(sent.output);
-  REQUIRE(sent.exit_code == 0);
+  fixture.send(files);
 
-  // Wait for every job to finish and every result to be delivered.
-  json jobs;
-  json deliveries;
-  for (int i = 0; i < 600; ++i) {
-    jobs = ctl(node, {"jobs"});
-    deliveries = ctl(node, {"deliveries"});
-    std::size_t finished = 0;
-    for (const auto& j : jobs) finished += (j["state"] == "done" || j["state"] == "not-analysable" || j["state"] == "failed");
-    std::size_t delivered = 0;
-    for (const auto& d : deliveries) delivered += (d["state"] == "delivered" || d["state"] == "failed");
-    if (jobs.size() == files.size() && finished == files.size() && delivered == deliveries.size() && !deliveries.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  // Wait for every job to finish and every result to be delivered (or failed); the checks below
+  // say what did not happen.
+  fixture.wait_for_deliveries(delivered_or_failed);
+  const json& jobs = fixture.jobs();
+  const json& deliveries = fixture.deliveries();
   INFO(jobs.dump(1));
   INFO(node.log());
   REQUIRE(jobs.size() == files.size());
@@ -85,7 +47,7 @@ TEST_CASE("phantoms of each kind come back from the node as SR and SC in their s
   CHECK(done >= 7);  // a phantom may fairly be not analysable; most are not
 
   // Findings against the truth.
-  const auto findings = ctl(node, {"findings"});
+  const auto findings = fixture.ctl({"findings"});
   REQUIRE(findings.size() == files.size());
   double bone_age_error = 0;
   int bone_ages = 0;

@@ -1,6 +1,7 @@
 #pragma once
 // Test support: child processes (the real osteon binary, DCMTK's command-line tools), free
-// ports, temporary directories and where the build and the shared corpus are.
+// ports, temporary directories and where the build and the shared corpus are. Spawning, waiting
+// and ports come from osteon_process (tools/common), shared with osteon-bench.
 #include <sys/types.h>
 
 #include <chrono>
@@ -9,7 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "osteon/common/process.hpp"
+
 namespace osteon::test {
+
+using proc::free_port;
+using proc::read_file;
 
 struct RunResult {
   int exit_code = -1;  // -1 when killed by a signal or timed out
@@ -23,25 +29,17 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::seconds timeout
 class Process {
  public:
   Process(const std::vector<std::string>& argv, const std::filesystem::path& log_file);
-  ~Process();  // SIGKILL when still running
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
 
-  pid_t pid() const { return pid_; }
-  void signal(int signo);
+  pid_t pid() const { return child_.pid(); }
+  void signal(int signo) { child_.signal(signo); }
   /// Exit code when the process ended within `timeout` (-1 after a signal), nullopt otherwise.
   std::optional<int> wait_for(std::chrono::milliseconds timeout);
-  bool running();
-  std::string log() const;
+  bool running() { return child_.running(); }
+  std::string log() const { return read_file(child_.log_file()); }
 
  private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-  std::filesystem::path log_file_;
+  proc::Process child_;  // SIGKILL when still running at destruction
 };
-
-int free_port();
 
 class TempDir {
  public:
@@ -61,6 +59,5 @@ std::filesystem::path binary_dir();
 std::optional<std::filesystem::path> shared_corpus(const std::string& name);
 /// The DICOM files (regular files) in a directory, sorted.
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir);
-std::string read_file(const std::filesystem::path& file);
 
 } // namespace osteon::test

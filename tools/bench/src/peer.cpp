@@ -72,7 +72,7 @@ Receiver Receiver::start(ReceiverKind kind, const Tools& tools, const std::strin
   r.kind_ = kind;
   r.tools_ = &tools;
   r.aet_ = aet;
-  r.port_ = find_free_port();
+  r.port_ = free_port();
   r.data_dir_ = data_dir;
   r.log_dir_ = log_dir;
   const std::string port = std::to_string(r.port_);
