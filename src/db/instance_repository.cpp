@@ -7,20 +7,17 @@ namespace osteon::db {
 namespace {
 
 // The listing filters over the instances table (alias i).
-struct Where {
-  std::string sql;
-  std::vector<std::string> binds;
-
-  explicit Where(const Filter& f) {
-    add_condition(sql, binds, "i.study_uid = ?", f.study_uid);
-    add_condition(sql, binds, "i.series_uid = ?", f.series_uid);
-    add_condition(sql, binds, "upper(i.modality) = upper(?)", f.modality);
-    add_condition(sql, binds, "upper(i.body_part) = upper(?)", f.body_part);
-    add_condition(sql, binds, "i.calling_ae = ?", f.calling_ae);
-    add_condition(sql, binds, "substr(i.received_at, 1, 10) >= ?", f.received_from);
-    add_condition(sql, binds, "substr(i.received_at, 1, 10) <= ?", f.received_to);
-  }
-};
+Listing instances_where(const Filter& f) {
+  Listing l;
+  l.when("i.study_uid = ?", f.study_uid)
+      .when("i.series_uid = ?", f.series_uid)
+      .when("upper(i.modality) = upper(?)", f.modality)
+      .when("upper(i.body_part) = upper(?)", f.body_part)
+      .when("i.calling_ae = ?", f.calling_ae)
+      .when("substr(i.received_at, 1, 10) >= ?", f.received_from)
+      .when("substr(i.received_at, 1, 10) <= ?", f.received_to);
+  return l;
+}
 
 } // namespace
 
@@ -123,48 +120,40 @@ int InstanceRepository::close_interrupted_associations(const std::string& now) {
 }
 
 Table InstanceRepository::studies(const Filter& f) {
-  const Where w(f);
-  return query_table(db_,
-                   "SELECT s.study_uid, s.patient_id, s.study_date, s.accession_number, s.study_description,"
-                   " group_concat(DISTINCT i.modality) AS modalities, count(DISTINCT i.series_uid) AS series,"
-                   " count(*) AS instances, sum(i.size_bytes) AS bytes, max(i.received_at) AS last_received"
-                   " FROM instances i JOIN studies s ON s.study_uid = i.study_uid" +
-                       w.sql + " GROUP BY s.study_uid ORDER BY last_received DESC",
-                   w.binds, f.limit);
+  return instances_where(f).run(db_,
+                                "SELECT s.study_uid, s.patient_id, s.study_date, s.accession_number, s.study_description,"
+                                " group_concat(DISTINCT i.modality) AS modalities, count(DISTINCT i.series_uid) AS series,"
+                                " count(*) AS instances, sum(i.size_bytes) AS bytes, max(i.received_at) AS last_received"
+                                " FROM instances i JOIN studies s ON s.study_uid = i.study_uid",
+                                " GROUP BY s.study_uid ORDER BY last_received DESC", f.limit);
 }
 
 Table InstanceRepository::series(const Filter& f) {
-  const Where w(f);
-  return query_table(db_,
-                   "SELECT r.series_uid, r.study_uid, r.modality, r.series_number, r.body_part,"
-                   " r.series_description, count(*) AS instances, sum(i.size_bytes) AS bytes,"
-                   " max(i.received_at) AS last_received"
-                   " FROM instances i JOIN series r ON r.series_uid = i.series_uid" +
-                       w.sql + " GROUP BY r.series_uid ORDER BY last_received DESC",
-                   w.binds, f.limit);
+  return instances_where(f).run(db_,
+                                "SELECT r.series_uid, r.study_uid, r.modality, r.series_number, r.body_part,"
+                                " r.series_description, count(*) AS instances, sum(i.size_bytes) AS bytes,"
+                                " max(i.received_at) AS last_received"
+                                " FROM instances i JOIN series r ON r.series_uid = i.series_uid",
+                                " GROUP BY r.series_uid ORDER BY last_received DESC", f.limit);
 }
 
 Table InstanceRepository::instances(const Filter& f) {
-  const Where w(f);
-  return query_table(db_,
-                   "SELECT i.sop_instance_uid, i.study_uid, i.series_uid, i.sop_class_uid, i.modality,"
-                   " i.body_part, i.view_position, i.laterality, i.transfer_syntax_uid, i.size_bytes,"
-                   " i.sha256, i.calling_ae, i.received_at, i.path, i.routing FROM instances i" +
-                       w.sql + " ORDER BY i.received_at DESC, i.sop_instance_uid",
-                   w.binds, f.limit);
+  return instances_where(f).run(db_,
+                                "SELECT i.sop_instance_uid, i.study_uid, i.series_uid, i.sop_class_uid, i.modality,"
+                                " i.body_part, i.view_position, i.laterality, i.transfer_syntax_uid, i.size_bytes,"
+                                " i.sha256, i.calling_ae, i.received_at, i.path, i.routing FROM instances i",
+                                " ORDER BY i.received_at DESC, i.sop_instance_uid", f.limit);
 }
 
 Table InstanceRepository::associations(const Filter& f) {
-  std::string where;
-  std::vector<std::string> binds;
-  add_condition(where, binds, "calling_ae = ?", f.calling_ae);
-  add_condition(where, binds, "substr(started_at, 1, 10) >= ?", f.received_from);
-  add_condition(where, binds, "substr(started_at, 1, 10) <= ?", f.received_to);
-  return query_table(db_,
-                   "SELECT id, peer_host, calling_ae, called_ae, started_at, ended_at, echoes, stores_ok,"
-                   " stores_failed, bytes, result FROM associations" +
-                       where + " ORDER BY id DESC",
-                   binds, f.limit);
+  return Listing()
+      .when("calling_ae = ?", f.calling_ae)
+      .when("substr(started_at, 1, 10) >= ?", f.received_from)
+      .when("substr(started_at, 1, 10) <= ?", f.received_to)
+      .run(db_,
+           "SELECT id, peer_host, calling_ae, called_ae, started_at, ended_at, echoes, stores_ok,"
+           " stores_failed, bytes, result FROM associations",
+           " ORDER BY id DESC", f.limit);
 }
 
 Table InstanceRepository::stats() {

@@ -83,37 +83,31 @@ std::int64_t JobRepository::count(const std::string& state) {
 }
 
 namespace {
-struct JobWhere {
-  std::string sql;
-  std::vector<std::string> binds;
-  explicit JobWhere(const JobFilter& f) {
-    add_condition(sql, binds, "j.state = ?", f.state);
-    add_condition(sql, binds, "j.pipeline = ?", f.pipeline);
-    add_condition(sql, binds, "i.study_uid = ?", f.study_uid);
-    add_condition(sql, binds, "j.sop_instance_uid = ?", f.sop_instance_uid);
-  }
-};
+Listing jobs_where(const JobFilter& f) {
+  Listing l;
+  l.when("j.state = ?", f.state)
+      .when("j.pipeline = ?", f.pipeline)
+      .when("i.study_uid = ?", f.study_uid)
+      .when("j.sop_instance_uid = ?", f.sop_instance_uid);
+  return l;
+}
 } // namespace
 
 Table JobRepository::jobs(const JobFilter& f) {
-  const JobWhere w(f);
-  return query_table(db_,
-                     "SELECT j.id, j.sop_instance_uid, i.study_uid, j.pipeline, j.profile, j.state, j.attempts,"
-                     " j.reason, j.created_at, j.started_at, j.finished_at, j.timings"
-                     " FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid" +
-                         w.sql + " ORDER BY j.id DESC",
-                     w.binds, f.limit);
+  return jobs_where(f).run(db_,
+                           "SELECT j.id, j.sop_instance_uid, i.study_uid, j.pipeline, j.profile, j.state, j.attempts,"
+                           " j.reason, j.created_at, j.started_at, j.finished_at, j.timings"
+                           " FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid",
+                           " ORDER BY j.id DESC", f.limit);
 }
 
 Table JobRepository::findings(const JobFilter& f) {
-  const JobWhere w(f);
-  return query_table(db_,
-                     "SELECT f.id, f.job_id, f.sop_instance_uid, i.study_uid, f.pipeline, f.outcome, f.summary,"
-                     " f.data, f.model_name, f.model_version, f.model_sha256, f.timings, f.created_at"
-                     " FROM findings f JOIN jobs j ON j.id = f.job_id"
-                     " JOIN instances i ON i.sop_instance_uid = f.sop_instance_uid" +
-                         w.sql + " ORDER BY f.id DESC",
-                     w.binds, f.limit);
+  return jobs_where(f).run(db_,
+                           "SELECT f.id, f.job_id, f.sop_instance_uid, i.study_uid, f.pipeline, f.outcome, f.summary,"
+                           " f.data, f.model_name, f.model_version, f.model_sha256, f.timings, f.created_at"
+                           " FROM findings f JOIN jobs j ON j.id = f.job_id"
+                           " JOIN instances i ON i.sop_instance_uid = f.sop_instance_uid",
+                           " ORDER BY f.id DESC", f.limit);
 }
 
 } // namespace osteon::db

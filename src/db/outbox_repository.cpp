@@ -84,16 +84,14 @@ std::int64_t OutboxRepository::count(const std::string& state) {
 }
 
 Table OutboxRepository::list(const OutboxFilter& f) {
-  std::string where;
-  std::vector<std::string> binds;
-  add_condition(where, binds, "state = ?", f.state);
-  add_condition(where, binds, "destination = ?", f.destination);
-  add_condition(where, binds, "study_uid = ?", f.study_uid);
-  return query_table(db_,
-                     "SELECT id, sop_instance_uid, sop_class_uid, destination, ae_title, host, port, state, attempts,"
-                     " next_attempt_at, last_error, sent_as, created_at, delivered_at FROM outbox" +
-                         where + " ORDER BY id DESC",
-                     binds, f.limit);
+  return Listing()
+      .when("state = ?", f.state)
+      .when("destination = ?", f.destination)
+      .when("study_uid = ?", f.study_uid)
+      .run(db_,
+           "SELECT id, sop_instance_uid, sop_class_uid, destination, ae_title, host, port, state, attempts,"
+           " next_attempt_at, last_error, sent_as, created_at, delivered_at FROM outbox",
+           " ORDER BY id DESC", f.limit);
 }
 
 } // namespace osteon::db

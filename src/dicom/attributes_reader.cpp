@@ -76,14 +76,7 @@ InstanceAttributes attributes_of(DcmFileFormat& ff) {
 } // namespace
 
 InstanceAttributes read_attributes(const std::filesystem::path& file) {
-  require_sane_nesting(file);
-  DcmFileFormat ff;
-  // Values longer than 4 KiB (pixel data, large LUTs) are not loaded.
-  const OFCondition cond = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
-  if (cond.bad()) {
-    throw Error(Errc::dicom_unparseable, fmt::format("cannot parse dataset: {}", cond.text()));
-  }
-  return attributes_of(ff);
+  return attributes_of(DicomFile::load_header(file).dcmtk());
 }
 
 InstanceAttributes read_attributes(const DicomFile& file) { return attributes_of(file.dcmtk()); }

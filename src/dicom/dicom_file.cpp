@@ -41,6 +41,16 @@ DicomFile DicomFile::load(const std::filesystem::path& file) {
   return DicomFile(std::move(impl));
 }
 
+DicomFile DicomFile::load_header(const std::filesystem::path& file) {
+  require_sane_nesting(file);
+  auto impl = std::make_unique<Impl>();
+  impl->path = file;
+  const OFCondition loaded = impl->file.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
+  if (loaded.bad()) throw Error(Errc::dicom_unparseable, fmt::format("cannot parse dataset: {}", loaded.text()));
+  ++load_count;
+  return DicomFile(std::move(impl));
+}
+
 const std::filesystem::path& DicomFile::path() const { return impl_->path; }
 
 std::string DicomFile::string(std::uint16_t group, std::uint16_t element) const {

@@ -50,14 +50,7 @@ PatientInfo patient_of(DcmDataset& ds) {
 } // namespace
 
 PatientInfo read_patient_info(const std::filesystem::path& file) {
-  require_sane_nesting(file);
-  DcmFileFormat format;
-  // Values longer than 4 KiB (pixel data) are not loaded.
-  const OFCondition status = format.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
-  if (status.bad()) {
-    throw Error(Errc::dicom_unparseable, fmt::format("{}: {}", file.string(), status.text()));
-  }
-  return patient_of(*format.getDataset());
+  return patient_of(*DicomFile::load_header(file).dcmtk().getDataset());
 }
 
 PatientInfo read_patient_info(const DicomFile& file) { return patient_of(*file.dcmtk().getDataset()); }

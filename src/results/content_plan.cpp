@@ -15,22 +15,18 @@ void require_range(double value, double low, double high, const char* what) {
     bad(fmt::format("{} must be within {}..{}, got {}", what, low, high, value));
 }
 
-std::optional<codes::Code> laterality_code(Laterality laterality) {
+// A side's code (none when unknown) and the words for it.
+struct Side {
+  std::optional<codes::Code> code;
+  std::string_view name;
+};
+Side side_of(Laterality laterality) {
   switch (laterality) {
-    case Laterality::left: return codes::left;
-    case Laterality::right: return codes::right;
+    case Laterality::left: return {codes::left, "left"};
+    case Laterality::right: return {codes::right, "right"};
     case Laterality::unknown: break;
   }
-  return std::nullopt;
-}
-
-std::string_view side_name(Laterality laterality) {
-  switch (laterality) {
-    case Laterality::left: return "left";
-    case Laterality::right: return "right";
-    case Laterality::unknown: break;
-  }
-  return "side unknown";
+  return {std::nullopt, "side unknown"};
 }
 
 const codes::Code& presence_code(Presence presence) {
@@ -42,31 +38,27 @@ const codes::Code& presence_code(Presence presence) {
   return codes::undetermined;
 }
 
-std::string_view title(AnalysisKind kind) {
+// What an analysis is called and the site it looks at.
+struct Kind {
+  std::string_view title;
+  const codes::Code& site;
+};
+Kind analysis_of(AnalysisKind kind) {
   switch (kind) {
-    case AnalysisKind::bone_age: return "Bone age assessment";
-    case AnalysisKind::nasal_fracture: return "Nasal bone fracture";
+    case AnalysisKind::bone_age: return {"Bone age assessment", codes::hand};
+    case AnalysisKind::nasal_fracture: return {"Nasal bone fracture", codes::nasal_bone};
     case AnalysisKind::implant_id: break;
   }
-  return "Hip implant identification";
-}
-
-const codes::Code& site_of(AnalysisKind kind) {
-  switch (kind) {
-    case AnalysisKind::bone_age: return codes::hand;
-    case AnalysisKind::nasal_fracture: return codes::nasal_bone;
-    case AnalysisKind::implant_id: break;
-  }
-  return codes::hip_joint;
+  return {"Hip implant identification", codes::hip_joint};
 }
 
 GroupPlan plan_bone_age(const BoneAgeFinding& f) {
   require_range(f.bone_age_months, 0, 300, "bone age (months)");
   GroupPlan g;
-  g.tracking_id = std::string(title(AnalysisKind::bone_age));
+  g.tracking_id = std::string(analysis_of(AnalysisKind::bone_age).title);
   g.method = f.method == BoneAgeMethod::greulich_pyle ? codes::greulich_pyle : codes::tanner_whitehouse_3;
   g.site = codes::hand;
-  g.laterality = laterality_code(f.laterality);
+  g.laterality = side_of(f.laterality).code;
   g.measurements.push_back({codes::bone_age, format_decimal(f.bone_age_months, 1), codes::unit_month});
   if (f.chronological_age_months) {
     const double age = *f.chronological_age_months;
@@ -81,7 +73,7 @@ GroupPlan plan_bone_age(const BoneAgeFinding& f) {
 GroupPlan plan_fracture(const NasalFractureFinding& f) {
   require_range(f.probability, 0, 1, "fracture probability");
   GroupPlan g;
-  g.tracking_id = std::string(title(AnalysisKind::nasal_fracture));
+  g.tracking_id = std::string(analysis_of(AnalysisKind::nasal_fracture).title);
   g.finding = codes::fracture;
   g.site = codes::nasal_bone;
   g.measurements.push_back({codes::probability, format_decimal(f.probability, 4), codes::unit_none});
@@ -101,10 +93,10 @@ GroupPlan plan_fracture(const NasalFractureFinding& f) {
 
 GroupPlan plan_implant_side(const ImplantSide& side) {
   GroupPlan g;
-  g.tracking_id = fmt::format("{} ({})", title(AnalysisKind::implant_id), side_name(side.side));
+  g.tracking_id = fmt::format("{} ({})", analysis_of(AnalysisKind::implant_id).title, side_of(side.side).name);
   g.finding = codes::prosthesis;
   g.site = codes::hip_joint;
-  g.laterality = laterality_code(side.side);
+  g.laterality = side_of(side.side).code;
   if (!side.implant_found) {
     if (!side.candidates.empty()) bad("implant candidates given for a side without implant");
     g.coded.emplace_back(codes::prosthesis, codes::absent);
@@ -142,7 +134,7 @@ std::vector<GroupPlan> plan_implant(const ImplantFinding& f) {
     ImplantSide none;
     none.implant_found = false;
     groups.push_back(plan_implant_side(none));
-    groups.back().tracking_id = std::string(title(AnalysisKind::implant_id));
+    groups.back().tracking_id = std::string(analysis_of(AnalysisKind::implant_id).title);
     return groups;
   }
   for (std::size_t i = 0; i < f.sides.size(); ++i)
@@ -155,8 +147,8 @@ std::vector<GroupPlan> plan_implant(const ImplantFinding& f) {
 GroupPlan plan_not_analysable(const NotAnalysable& f) {
   if (f.reason.empty()) bad("a not-analysable result needs a reason");
   GroupPlan g;
-  g.tracking_id = fmt::format("{} (not analysable)", title(f.kind));
-  g.site = site_of(f.kind);
+  g.tracking_id = fmt::format("{} (not analysable)", analysis_of(f.kind).title);
+  g.site = analysis_of(f.kind).site;
   g.texts.emplace_back(codes::comment, "could not analyse: " + f.reason);
   return g;
 }

@@ -23,4 +23,21 @@ Table query_table(Database& db, const std::string& sql, const std::vector<std::s
 void add_condition(std::string& where, std::vector<std::string>& binds, const char* clause,
                    const std::optional<std::string>& value);
 
+/// A filtered listing: conditions added for the filter values that are set, then
+/// `select_from` + WHERE ... + `order` + LIMIT.
+class Listing {
+ public:
+  Listing& when(const char* clause, const std::optional<std::string>& value) {
+    add_condition(where_, binds_, clause, value);
+    return *this;
+  }
+  Table run(Database& db, const std::string& select_from, const std::string& order, int limit) const {
+    return query_table(db, select_from + where_ + order, binds_, limit);
+  }
+
+ private:
+  std::string where_;
+  std::vector<std::string> binds_;
+};
+
 } // namespace osteon::db

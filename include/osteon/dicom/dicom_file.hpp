@@ -18,6 +18,9 @@ class DicomFile {
   /// would crash DCMTK's recursive parser), then DCMTK. Throws osteon::Error: not_found,
   /// dicom_unparseable.
   static DicomFile load(const std::filesystem::path& file);
+  /// The same without values longer than 4 KiB (pixel data, large LUTs): for the attributes
+  /// only. Throws osteon::Error(dicom_unparseable).
+  static DicomFile load_header(const std::filesystem::path& file);
 
   DicomFile(DicomFile&&) noexcept;
   DicomFile& operator=(DicomFile&&) noexcept;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "osteon/common/process.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/synth/dx_writer.hpp"
 
@@ -25,13 +26,6 @@ namespace {
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 std::string dicom_string(DcmDataset& ds, const DcmTagKey& tag) {
@@ -158,7 +152,7 @@ std::vector<RealImage> real_corpus(const fs::path& corpus) {
     if (!fs::is_directory(dir, ec)) continue;
     std::map<std::string, std::map<std::string, std::string>> labels;
     if (fs::exists(dir / "labels.csv")) {
-      for (auto& row : parse_csv(read_text(dir / "labels.csv"))) {
+      for (auto& row : parse_csv(proc::read_file(dir / "labels.csv"))) {
         const std::string file = row["file"];
         if (!file.empty() && !labels.contains(file)) labels[file] = std::move(row);  // first annotator's row
       }
