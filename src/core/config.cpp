@@ -5,82 +5,27 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <toml.hpp>
 
 #include "osteon/core/embedded.hpp"
 #include "osteon/core/error.hpp"
-
-// Build time only: toml::parse (all of toml11's parser) is instantiated once, here;
-// src/routing/profile.cpp declares this instantiation extern instead of compiling its own copy.
-template toml::value toml::parse<toml::value::comment_type, std::unordered_map, std::vector>(std::istream&,
-                                                                                          const std::string&);
+#include "osteon/core/toml_reader.hpp"
 
 namespace osteon {
 
 namespace {
 
-std::string where(const toml::value& v) {
-  const auto loc = v.location();
-  return fmt::format("{}:{}", loc.file_name(), loc.line());
-}
-
-[[noreturn]] void fail(const toml::value& v, const std::string& message) {
-  throw Error(Errc::config_invalid, fmt::format("{}: {}", where(v), message));
-}
-
-void reject_unknown(const toml::value& table, const std::set<std::string>& known,
-                    const std::string& section) {
-  for (const auto& [key, value] : table.as_table()) {
-    if (!known.contains(key)) {
-      fail(value, fmt::format("unknown key '{}' in [{}]", key, section));
-    }
-  }
-}
-
-template <typename T>
-void read(const toml::value& table, const char* key, T& out) {
-  if (!table.contains(key)) return;
-  const auto& v = table.at(key);
-  try {
-    if constexpr (std::is_same_v<T, std::filesystem::path>) {
-      out = toml::get<std::string>(v);
-    } else {
-      out = toml::get<T>(v);
-    }
-  } catch (const toml::type_error&) {
-    fail(v, fmt::format("'{}' has the wrong type", key));
-  }
-}
-
-std::vector<toml::value> tables(const toml::value& parent, const char* key) {
-  if (!parent.contains(key)) return {};
-  const auto& list = parent.at(key);
-  if (!list.is_array()) fail(list, fmt::format("'{}' must be an array of tables", key));
-  for (const auto& item : list.as_array()) {
-    if (!item.is_table()) fail(item, fmt::format("each entry of '{}' must be a table", key));
-  }
-  return std::vector<toml::value>(list.as_array().begin(), list.as_array().end());
-}
-
-const toml::value* section(const toml::value& root, const char* name) {
-  if (!root.contains(name)) return nullptr;
-  const auto& v = root.at(name);
-  if (!v.is_table()) fail(v, fmt::format("[{}] must be a table", name));
-  return &v;
-}
-
 // A TLS file key and the value it was read from (nullptr: not set, or set to "").
 struct TlsFile {
   std::filesystem::path path;
-  const toml::value* at = nullptr;
+  std::optional<TomlValue> at;
   const char* key = "";
 };
 
-TlsFile tls_file(const toml::value& table, const char* key) {
+TlsFile tls_file(const TomlValue& table, const char* key) {
   TlsFile f;
   f.key = key;
-  read(table, key, f.path);
-  if (!f.path.empty()) f.at = &table.at(key);
+  table.read(key, f.path);
+  if (!f.path.empty()) f.at = table.at(key);
   return f;
 }
 
@@ -92,10 +37,10 @@ struct TlsDefaults {
   std::string profile = "bcp195-nd";
 };
 
-void check_tls_profile(const toml::value& table, std::string& profile) {
-  read(table, "tls_profile", profile);
+void check_tls_profile(const TomlValue& table, std::string& profile) {
+  table.read("tls_profile", profile);
   if (profile != "bcp195-nd" && profile != "bcp195" && profile != "bcp195-ex") {
-    fail(table.at("tls_profile"), fmt::format("tls_profile '{}' is not one of bcp195-nd, bcp195, bcp195-ex", profile));
+    table.at("tls_profile").fail(fmt::format("tls_profile '{}' is not one of bcp195-nd, bcp195, bcp195-ex", profile));
   }
 }
 
@@ -103,46 +48,46 @@ void check_readable(const TlsFile& f) {
   std::error_code ec;
   std::ifstream in(f.path, std::ios::binary);
   if (!in || std::filesystem::is_directory(f.path, ec)) {
-    fail(*f.at, fmt::format("{} '{}' does not exist or cannot be read", f.key, f.path.string()));
+    f.at->fail(fmt::format("{} '{}' does not exist or cannot be read", f.key, f.path.string()));
   }
 }
 
-TlsDefaults read_tls_defaults(const toml::value& delivery) {
+TlsDefaults read_tls_defaults(const TomlValue& delivery) {
   TlsDefaults d;
   if (delivery.contains("tls_profile")) check_tls_profile(delivery, d.profile);
   d.ca = tls_file(delivery, "tls_ca_file");
   d.cert = tls_file(delivery, "tls_cert_file");
   d.key = tls_file(delivery, "tls_key_file");
-  if (d.cert.at && !d.key.at) fail(*d.cert.at, "tls_cert_file needs tls_key_file (the certificate's private key)");
-  if (d.key.at && !d.cert.at) fail(*d.key.at, "tls_key_file needs tls_cert_file");
+  if (d.cert.at && !d.key.at) d.cert.at->fail("tls_cert_file needs tls_key_file (the certificate's private key)");
+  if (d.key.at && !d.cert.at) d.key.at->fail("tls_key_file needs tls_cert_file");
   return d;
 }
 
 // tls, tls_ca_file, tls_cert_file, tls_key_file, tls_profile of one destination or known peer.
-TlsSettings read_tls(const toml::value& item, const TlsDefaults& d) {
+TlsSettings read_tls(const TomlValue& item, const TlsDefaults& d) {
   TlsSettings s;
-  read(item, "tls", s.enabled);
+  item.read("tls", s.enabled);
   TlsFile ca = tls_file(item, "tls_ca_file");
   TlsFile cert = tls_file(item, "tls_cert_file");
   TlsFile key = tls_file(item, "tls_key_file");
   if (!s.enabled) {
     // Certificates without tls = true would silently send in the clear: say so.
     for (const TlsFile* f : {&ca, &cert, &key}) {
-      if (f->at) fail(*f->at, fmt::format("'{}' is set but tls is not true", f->key));
+      if (f->at) f->at->fail(fmt::format("'{}' is set but tls is not true", f->key));
     }
-    if (item.contains("tls_profile")) fail(item.at("tls_profile"), "'tls_profile' is set but tls is not true");
+    if (item.contains("tls_profile")) item.at("tls_profile").fail("'tls_profile' is set but tls is not true");
     return s;
   }
-  s.origin = where(item);
+  s.origin = item.where();
   s.profile = d.profile;
   if (item.contains("tls_profile")) check_tls_profile(item, s.profile);
   if (!ca.at) ca = d.ca;
   if (!ca.at) {
-    fail(item, "tls = true needs tls_ca_file (here or in [delivery]): the CA or peer certificates (PEM) that the "
+    item.fail("tls = true needs tls_ca_file (here or in [delivery]): the CA or peer certificates (PEM) that the "
                "peer's certificate is verified against");
   }
-  if (cert.at && !key.at) fail(*cert.at, "tls_cert_file needs tls_key_file (the certificate's private key)");
-  if (key.at && !cert.at) fail(*key.at, "tls_key_file needs tls_cert_file");
+  if (cert.at && !key.at) cert.at->fail("tls_cert_file needs tls_key_file (the certificate's private key)");
+  if (key.at && !cert.at) key.at->fail("tls_key_file needs tls_cert_file");
   if (!cert.at) {
     cert = d.cert;
     key = d.key;
@@ -161,121 +106,115 @@ TlsSettings read_tls(const toml::value& item, const TlsDefaults& d) {
 } // namespace
 
 Config parse_config(const std::string& text, const std::string& name) {
-  toml::value root;
-  try {
-    std::istringstream in(text);
-    root = toml::parse(in, name);
-  } catch (const toml::syntax_error& e) {
-    throw Error(Errc::config_invalid, fmt::format("{}: syntax error: {}", name, e.what()));
-  }
+  const TomlValue root = TomlValue::parse(text, name);
   Config c;
   c.source = name;
-  reject_unknown(root, {"node", "security", "storage", "routing", "jobs", "delivery", "inference", "log"}, "top level");
-  if (const auto* t = section(root, "node")) {
-    reject_unknown(*t,
+  root.reject_unknown({"node", "security", "storage", "routing", "jobs", "delivery", "inference", "log"}, "top level");
+  if (const auto t = root.section("node")) {
+    t->reject_unknown(
                    {"ae_title", "port", "data_dir", "max_associations", "max_pdu",
                     "acse_timeout_s", "dimse_timeout_s", "shutdown_grace_s"},
                    "node");
-    read(*t, "ae_title", c.node.ae_title);
-    read(*t, "port", c.node.port);
-    read(*t, "data_dir", c.node.data_dir);
-    read(*t, "max_associations", c.node.max_associations);
-    read(*t, "max_pdu", c.node.max_pdu);
-    read(*t, "acse_timeout_s", c.node.acse_timeout_s);
-    read(*t, "dimse_timeout_s", c.node.dimse_timeout_s);
-    read(*t, "shutdown_grace_s", c.node.shutdown_grace_s);
+    t->read("ae_title", c.node.ae_title);
+    t->read("port", c.node.port);
+    t->read("data_dir", c.node.data_dir);
+    t->read("max_associations", c.node.max_associations);
+    t->read("max_pdu", c.node.max_pdu);
+    t->read("acse_timeout_s", c.node.acse_timeout_s);
+    t->read("dimse_timeout_s", c.node.dimse_timeout_s);
+    t->read("shutdown_grace_s", c.node.shutdown_grace_s);
   }
-  if (const auto* t = section(root, "security")) {
-    reject_unknown(*t, {"check_called_ae", "allowed_callers"}, "security");
-    read(*t, "check_called_ae", c.security.check_called_ae);
+  if (const auto t = root.section("security")) {
+    t->reject_unknown({"check_called_ae", "allowed_callers"}, "security");
+    t->read("check_called_ae", c.security.check_called_ae);
     if (t->contains("allowed_callers")) {
       const auto& list = t->at("allowed_callers");
-      if (!list.is_array()) fail(list, "'allowed_callers' must be an array of tables");
-      for (const auto& item : list.as_array()) {
-        if (!item.is_table()) fail(item, "each allowed caller must be a table { ae_title, host }");
-        reject_unknown(item, {"ae_title", "host"}, "security.allowed_callers");
+      if (!list.is_array()) list.fail("'allowed_callers' must be an array of tables");
+      for (const auto& item : list.items()) {
+        if (!item.is_table()) item.fail("each allowed caller must be a table { ae_title, host }");
+        item.reject_unknown({"ae_title", "host"}, "security.allowed_callers");
         AllowedCaller caller;
-        read(item, "ae_title", caller.ae_title);
-        read(item, "host", caller.host);
-        if (caller.ae_title.empty()) fail(item, "an allowed caller needs an ae_title");
+        item.read("ae_title", caller.ae_title);
+        item.read("host", caller.host);
+        if (caller.ae_title.empty()) item.fail("an allowed caller needs an ae_title");
         c.security.allowed_callers.push_back(caller);
       }
     }
   }
-  if (const auto* t = section(root, "storage")) {
-    reject_unknown(*t, {"min_free_mb", "max_in_flight", "fsync"}, "storage");
-    read(*t, "min_free_mb", c.storage.min_free_mb);
-    read(*t, "max_in_flight", c.storage.max_in_flight);
-    read(*t, "fsync", c.storage.fsync);
+  if (const auto t = root.section("storage")) {
+    t->reject_unknown({"min_free_mb", "max_in_flight", "fsync"}, "storage");
+    t->read("min_free_mb", c.storage.min_free_mb);
+    t->read("max_in_flight", c.storage.max_in_flight);
+    t->read("fsync", c.storage.fsync);
   }
-  if (const auto* t = section(root, "routing")) {
-    reject_unknown(*t, {"profiles_dir"}, "routing");
-    read(*t, "profiles_dir", c.routing.profiles_dir);
+  if (const auto t = root.section("routing")) {
+    t->reject_unknown({"profiles_dir"}, "routing");
+    t->read("profiles_dir", c.routing.profiles_dir);
   }
-  if (const auto* t = section(root, "jobs")) {
-    reject_unknown(*t, {"max_attempts", "retry_base_s", "retry_cap_s", "lease_s"}, "jobs");
-    read(*t, "max_attempts", c.jobs.max_attempts);
-    read(*t, "retry_base_s", c.jobs.retry_base_s);
-    read(*t, "retry_cap_s", c.jobs.retry_cap_s);
-    read(*t, "lease_s", c.jobs.lease_s);
+  if (const auto t = root.section("jobs")) {
+    t->reject_unknown({"max_attempts", "retry_base_s", "retry_cap_s", "lease_s"}, "jobs");
+    t->read("max_attempts", c.jobs.max_attempts);
+    t->read("retry_base_s", c.jobs.retry_base_s);
+    t->read("retry_cap_s", c.jobs.retry_cap_s);
+    t->read("lease_s", c.jobs.lease_s);
   }
-  if (const auto* t = section(root, "delivery")) {
-    reject_unknown(*t,
+  if (const auto t = root.section("delivery")) {
+    t->reject_unknown(
                    {"calling_ae", "max_attempts", "retry_base_s", "retry_cap_s", "workers", "tls_profile",
                     "tls_ca_file", "tls_cert_file", "tls_key_file", "destinations", "known_peers"},
                    "delivery");
-    read(*t, "calling_ae", c.delivery.calling_ae);
-    read(*t, "max_attempts", c.delivery.max_attempts);
-    read(*t, "retry_base_s", c.delivery.retry_base_s);
-    read(*t, "retry_cap_s", c.delivery.retry_cap_s);
-    read(*t, "workers", c.delivery.workers);
+    t->read("calling_ae", c.delivery.calling_ae);
+    t->read("max_attempts", c.delivery.max_attempts);
+    t->read("retry_base_s", c.delivery.retry_base_s);
+    t->read("retry_cap_s", c.delivery.retry_cap_s);
+    t->read("workers", c.delivery.workers);
     const TlsDefaults tls = read_tls_defaults(*t);
     c.delivery.tls_profile = tls.profile;
     c.delivery.tls_ca_file = tls.ca.path;
     c.delivery.tls_cert_file = tls.cert.path;
     c.delivery.tls_key_file = tls.key.path;
-    for (const auto& item : tables(*t, "destinations")) {
-      reject_unknown(item,
+    for (const auto& item : t->tables("destinations")) {
+      item.reject_unknown(
                      {"name", "ae_title", "host", "port", "tls", "tls_ca_file", "tls_cert_file", "tls_key_file",
                       "tls_profile"},
                      "delivery.destinations");
       Destination d;
-      read(item, "name", d.name);
-      read(item, "ae_title", d.ae_title);
-      read(item, "host", d.host);
-      read(item, "port", d.port);
-      if (d.name.empty() || d.ae_title.empty() || d.host.empty()) fail(item, "a destination needs name, ae_title and host");
-      if (d.name == "sender") fail(item, "'sender' is reserved for back-to-the-sender delivery");
+      item.read("name", d.name);
+      item.read("ae_title", d.ae_title);
+      item.read("host", d.host);
+      item.read("port", d.port);
+      if (d.name.empty() || d.ae_title.empty() || d.host.empty()) item.fail("a destination needs name, ae_title and host");
+      if (d.name == "sender") item.fail("'sender' is reserved for back-to-the-sender delivery");
       d.tls = read_tls(item, tls);
       c.delivery.destinations.push_back(d);
     }
-    for (const auto& item : tables(*t, "known_peers")) {
-      reject_unknown(item,
+    for (const auto& item : t->tables("known_peers")) {
+      item.reject_unknown(
                      {"calling_ae", "ae_title", "host", "port", "tls", "tls_ca_file", "tls_cert_file", "tls_key_file",
                       "tls_profile"},
                      "delivery.known_peers");
       KnownPeer k;
-      read(item, "calling_ae", k.calling_ae);
-      read(item, "ae_title", k.ae_title);
-      read(item, "host", k.host);
-      read(item, "port", k.port);
-      if (k.calling_ae.empty() || k.host.empty()) fail(item, "a known peer needs calling_ae and host");
+      item.read("calling_ae", k.calling_ae);
+      item.read("ae_title", k.ae_title);
+      item.read("host", k.host);
+      item.read("port", k.port);
+      if (k.calling_ae.empty() || k.host.empty()) item.fail("a known peer needs calling_ae and host");
       if (k.ae_title.empty()) k.ae_title = k.calling_ae;
       k.tls = read_tls(item, tls);
       c.delivery.known_peers.push_back(k);
     }
   }
-  if (const auto* t = section(root, "inference")) {
-    reject_unknown(*t, {"models_dir", "device", "threads", "pipeline_concurrency", "allow_missing"}, "inference");
-    read(*t, "models_dir", c.inference.models_dir);
-    read(*t, "device", c.inference.device);
-    read(*t, "threads", c.inference.threads);
-    read(*t, "pipeline_concurrency", c.inference.pipeline_concurrency);
-    read(*t, "allow_missing", c.inference.allow_missing);
+  if (const auto t = root.section("inference")) {
+    t->reject_unknown({"models_dir", "device", "threads", "pipeline_concurrency", "allow_missing"}, "inference");
+    t->read("models_dir", c.inference.models_dir);
+    t->read("device", c.inference.device);
+    t->read("threads", c.inference.threads);
+    t->read("pipeline_concurrency", c.inference.pipeline_concurrency);
+    t->read("allow_missing", c.inference.allow_missing);
   }
-  if (const auto* t = section(root, "log")) {
-    reject_unknown(*t, {"level"}, "log");
-    read(*t, "level", c.log.level);
+  if (const auto t = root.section("log")) {
+    t->reject_unknown({"level"}, "log");
+    t->read("level", c.log.level);
   }
   validate(c);
   return c;

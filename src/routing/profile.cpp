@@ -6,44 +6,17 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <toml.hpp>
 
 #include "osteon/core/error.hpp"
-
-// Build time only: toml::parse is instantiated once, in osteon_core (src/core/config.cpp).
-extern template toml::value toml::parse<toml::value::comment_type, std::unordered_map, std::vector>(std::istream&,
-                                                                                                 const std::string&);
+#include "osteon/core/toml_reader.hpp"
 
 namespace osteon::routing {
 
 namespace {
 
-std::string where(const toml::value& v) {
-  const auto loc = v.location();
-  return fmt::format("{}:{}", loc.file_name(), loc.line());
-}
-
-[[noreturn]] void fail(const toml::value& v, const std::string& message) {
-  throw Error(Errc::config_invalid, fmt::format("{}: {}", where(v), message));
-}
-
-void reject_unknown(const toml::value& table, const std::set<std::string>& known, const std::string& section) {
-  for (const auto& [key, value] : table.as_table()) {
-    if (!known.contains(key)) fail(value, fmt::format("unknown key '{}' in [{}]", key, section));
-  }
-}
-
-std::vector<std::string> strings(const toml::value& table, const char* key, bool normalised) {
-  std::vector<std::string> out;
-  if (!table.contains(key)) return out;
-  const auto& v = table.at(key);
-  if (!v.is_array()) fail(v, fmt::format("'{}' must be an array of strings", key));
-  for (const auto& item : v.as_array()) {
-    if (!item.is_string()) fail(item, fmt::format("'{}' must contain strings", key));
-    const std::string s = item.as_string();
-    out.push_back(normalised ? normalise(s) : s);
-  }
-  return out;
+std::vector<std::string> normalised(std::vector<std::string> values) {
+  for (auto& v : values) v = normalise(v);
+  return values;
 }
 
 } // namespace
@@ -65,73 +38,66 @@ std::string normalise(std::string_view value) {
 }
 
 Profile parse_profile(const std::string& text, const std::string& name) {
-  toml::value root;
-  try {
-    std::istringstream in(text);
-    root = toml::parse(in, name);
-  } catch (const toml::syntax_error& e) {
-    throw Error(Errc::config_invalid, fmt::format("{}: syntax error: {}", name, e.what()));
-  }
-  reject_unknown(root, {"profile", "match", "parameters", "results"}, "top level");
+  const TomlValue root = TomlValue::parse(text, name);
+  root.reject_unknown({"profile", "match", "parameters", "results"}, "top level");
   if (!root.contains("profile")) throw Error(Errc::config_invalid, fmt::format("{}: missing [profile]", name));
   Profile p;
   p.source = name;
-  const auto& head = root.at("profile");
-  reject_unknown(head, {"id", "pipeline", "priority", "description"}, "profile");
-  try {
-    p.id = toml::find<std::string>(head, "id");
-    p.pipeline = toml::find<std::string>(head, "pipeline");
-    p.priority = toml::find_or<int>(head, "priority", 0);
-    p.description = toml::find_or<std::string>(head, "description", "");
-  } catch (const std::out_of_range& e) {
-    fail(head, "[profile] needs 'id' and 'pipeline'");
-  } catch (const toml::type_error& e) {
-    fail(head, "[profile] id, pipeline and description are strings, priority an integer");
-  }
+  const TomlValue head = root.at("profile");
+  head.reject_unknown({"id", "pipeline", "priority", "description"}, "profile");
+  if (!head.contains("id") || !head.contains("pipeline")) head.fail("[profile] needs 'id' and 'pipeline'");
+  const bool typed = head.at("id").is_string() && head.at("pipeline").is_string() &&
+                     (!head.contains("priority") || head.at("priority").is_integer()) &&
+                     (!head.contains("description") || head.at("description").is_string());
+  if (!typed) head.fail("[profile] id, pipeline and description are strings, priority an integer");
+  head.read("id", p.id);
+  head.read("pipeline", p.pipeline);
+  head.read("priority", p.priority);
+  head.read("description", p.description);
   const auto& pipelines = known_pipelines();
   if (std::find(pipelines.begin(), pipelines.end(), p.pipeline) == pipelines.end()) {
-    fail(head.at("pipeline"), fmt::format("unknown pipeline '{}' (known: bone_age, nasal_fracture, implant_id)", p.pipeline));
+    head.at("pipeline").fail(fmt::format("unknown pipeline '{}' (known: bone_age, nasal_fracture, implant_id)", p.pipeline));
   }
-  if (root.contains("match")) {
-    const auto& m = root.at("match");
-    reject_unknown(m, {"modality", "sop_class", "body_part", "description", "view_position", "laterality",
+  if (const auto match_table = root.section("match")) {
+    const TomlValue& m = *match_table;
+    m.reject_unknown({"modality", "sop_class", "body_part", "description", "view_position", "laterality",
                        "calling_ae", "called_ae"},
                    "match");
-    p.match.modality = strings(m, "modality", true);
-    p.match.sop_class = strings(m, "sop_class", false);
-    p.match.body_part = strings(m, "body_part", true);
-    p.match.view_position = strings(m, "view_position", true);
-    p.match.laterality = strings(m, "laterality", true);
-    p.match.calling_ae = strings(m, "calling_ae", false);
-    p.match.called_ae = strings(m, "called_ae", false);
-    for (const auto& text_pattern : strings(m, "description", false)) {
+    p.match.modality = normalised(m.strings("modality"));
+    p.match.sop_class = m.strings("sop_class");
+    p.match.body_part = normalised(m.strings("body_part"));
+    p.match.view_position = normalised(m.strings("view_position"));
+    p.match.laterality = normalised(m.strings("laterality"));
+    p.match.calling_ae = m.strings("calling_ae");
+    p.match.called_ae = m.strings("called_ae");
+    for (const auto& text_pattern : m.strings("description")) {
       try {
         p.match.description.push_back({text_pattern, std::regex(text_pattern, std::regex::icase | std::regex::ECMAScript)});
       } catch (const std::regex_error& e) {
-        fail(m.at("description"), fmt::format("bad pattern '{}': {}", text_pattern, e.what()));
+        m.at("description").fail(fmt::format("bad pattern '{}': {}", text_pattern, e.what()));
       }
     }
     if (p.match.body_part.empty() && p.match.description.empty()) {
-      fail(m, "a profile needs body_part synonyms or description patterns");
+      m.fail("a profile needs body_part synonyms or description patterns");
     }
   } else {
-    fail(head, "missing [match]");
+    head.fail("missing [match]");
   }
-  if (root.contains("parameters")) {
-    for (const auto& [key, value] : root.at("parameters").as_table()) {
+  if (const auto parameters = root.section("parameters")) {
+    for (const auto& [key, value] : parameters->entries()) {
       if (value.is_floating()) p.numbers[key] = value.as_floating();
       else if (value.is_integer()) p.numbers[key] = static_cast<double>(value.as_integer());
       else if (value.is_string()) p.texts[key] = value.as_string();
-      else fail(value, fmt::format("parameter '{}' must be a number or a string", key));
+      else value.fail(fmt::format("parameter '{}' must be a number or a string", key));
     }
   }
-  if (root.contains("results")) {
-    const auto& r = root.at("results");
-    reject_unknown(r, {"destinations", "sr_class"}, "results");
-    p.destinations = strings(r, "destinations", false);
-    p.sr_class = toml::find_or<std::string>(r, "sr_class", p.sr_class);
+  if (const auto results_table = root.section("results")) {
+    const TomlValue& r = *results_table;
+    r.reject_unknown({"destinations", "sr_class"}, "results");
+    p.destinations = r.strings("destinations");
+    r.read("sr_class", p.sr_class);
     if (p.sr_class != "comprehensive3d" && p.sr_class != "comprehensive" && p.sr_class != "enhanced") {
-      fail(r.at("sr_class"), "sr_class must be comprehensive3d, comprehensive or enhanced");
+      r.at("sr_class").fail("sr_class must be comprehensive3d, comprehensive or enhanced");
     }
   }
   return p;

@@ -125,6 +125,15 @@ TEST_CASE("profile errors name the file and the line", "[routing]") {
              Catch::Contains("body_part synonyms or description"));
   CHECK_THAT(error_of(std::string(minimal) + "[results]\nsr_class = \"basic\"\n"), Catch::Contains("sr_class"));
   CHECK_THAT(error_of("[profile\n"), Catch::Contains("p.toml") && Catch::Contains("syntax error"));
+  // Values of the wrong kind are configuration errors with their line, like every other.
+  CHECK_THAT(error_of(std::string(minimal) + "[results]\nsr_class = 3\n"),
+             Catch::Contains("p.toml:7") && Catch::Contains("'sr_class' has the wrong type"));
+  CHECK_THAT(error_of("parameters = 3\n" + std::string(minimal)),
+             Catch::Contains("p.toml:1") && Catch::Contains("[parameters] must be a table"));
+  CHECK_THAT(error_of("[profile]\nid = 7\npipeline = \"bone_age\"\n[match]\nbody_part = [\"HAND\"]\n"),
+             Catch::Contains("id, pipeline and description are strings"));
+  CHECK_THAT(error_of("[profile]\nid = \"x\"\npipeline = \"bone_age\"\n[match]\nbody_part = [1]\n"),
+             Catch::Contains("p.toml:5") && Catch::Contains("'body_part' must contain strings"));
 }
 
 TEST_CASE("a profile directory is loaded in name order and duplicate ids are refused", "[routing]") {

@@ -1,0 +1,139 @@
+#include "osteon/core/toml_reader.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml.hpp>
+
+#include "osteon/core/error.hpp"
+
+namespace osteon {
+
+namespace {
+const toml::value& node(const void* p) { return *static_cast<const toml::value*>(p); }
+} // namespace
+
+TomlValue TomlValue::parse(const std::string& text, const std::string& name) {
+  auto document = std::make_shared<toml::value>();
+  try {
+    std::istringstream in(text);
+    *document = toml::parse(in, name);
+  } catch (const toml::syntax_error& e) {
+    throw Error(Errc::config_invalid, fmt::format("{}: syntax error: {}", name, e.what()));
+  }
+  TomlValue v;
+  v.node_ = document.get();
+  v.document_ = std::move(document);
+  return v;
+}
+
+std::string TomlValue::where() const {
+  const auto loc = node(node_).location();
+  return fmt::format("{}:{}", loc.file_name(), loc.line());
+}
+
+void TomlValue::fail(const std::string& message) const {
+  throw Error(Errc::config_invalid, fmt::format("{}: {}", where(), message));
+}
+
+bool TomlValue::is_table() const { return node(node_).is_table(); }
+bool TomlValue::is_array() const { return node(node_).is_array(); }
+bool TomlValue::is_string() const { return node(node_).is_string(); }
+bool TomlValue::is_integer() const { return node(node_).is_integer(); }
+bool TomlValue::is_floating() const { return node(node_).is_floating(); }
+bool TomlValue::contains(const std::string& key) const { return node(node_).is_table() && node(node_).contains(key); }
+
+TomlValue TomlValue::at(const std::string& key) const {
+  TomlValue v;
+  v.document_ = document_;
+  v.node_ = &node(node_).at(key);
+  return v;
+}
+
+std::vector<std::pair<std::string, TomlValue>> TomlValue::entries() const {
+  std::vector<std::pair<std::string, TomlValue>> out;
+  for (const auto& [key, value] : node(node_).as_table()) {
+    TomlValue v;
+    v.document_ = document_;
+    v.node_ = &value;
+    out.emplace_back(key, v);
+  }
+  return out;
+}
+
+std::vector<TomlValue> TomlValue::items() const {
+  std::vector<TomlValue> out;
+  for (const auto& value : node(node_).as_array()) {
+    TomlValue v;
+    v.document_ = document_;
+    v.node_ = &value;
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::string TomlValue::as_string() const { return node(node_).as_string(); }
+std::int64_t TomlValue::as_integer() const { return node(node_).as_integer(); }
+double TomlValue::as_floating() const { return node(node_).as_floating(); }
+
+void TomlValue::reject_unknown(const std::set<std::string>& known, const std::string& section) const {
+  for (const auto& [key, value] : entries()) {
+    if (!known.contains(key)) value.fail(fmt::format("unknown key '{}' in [{}]", key, section));
+  }
+}
+
+template <typename T>
+void TomlValue::read(const char* key, T& out) const {
+  if (!contains(key)) return;
+  const TomlValue v = at(key);
+  try {
+    if constexpr (std::is_same_v<T, std::filesystem::path>) {
+      out = toml::get<std::string>(node(v.node_));
+    } else {
+      out = toml::get<T>(node(v.node_));
+    }
+  } catch (const toml::type_error&) {
+    v.fail(fmt::format("'{}' has the wrong type", key));
+  }
+}
+
+template void TomlValue::read(const char*, std::string&) const;
+template void TomlValue::read(const char*, std::filesystem::path&) const;
+template void TomlValue::read(const char*, bool&) const;
+template void TomlValue::read(const char*, int&) const;
+template void TomlValue::read(const char*, std::int64_t&) const;
+template void TomlValue::read(const char*, double&) const;
+template void TomlValue::read(const char*, std::vector<std::string>&) const;
+
+std::optional<TomlValue> TomlValue::section(const char* name) const {
+  if (!contains(name)) return std::nullopt;
+  TomlValue v = at(name);
+  if (!v.is_table()) v.fail(fmt::format("[{}] must be a table", name));
+  return v;
+}
+
+std::vector<TomlValue> TomlValue::tables(const char* key) const {
+  if (!contains(key)) return {};
+  const TomlValue list = at(key);
+  if (!list.is_array()) list.fail(fmt::format("'{}' must be an array of tables", key));
+  auto out = list.items();
+  for (const auto& item : out) {
+    if (!item.is_table()) item.fail(fmt::format("each entry of '{}' must be a table", key));
+  }
+  return out;
+}
+
+std::vector<std::string> TomlValue::strings(const char* key) const {
+  std::vector<std::string> out;
+  if (!contains(key)) return out;
+  const TomlValue v = at(key);
+  if (!v.is_array()) v.fail(fmt::format("'{}' must be an array of strings", key));
+  for (const auto& item : v.items()) {
+    if (!item.is_string()) item.fail(fmt::format("'{}' must contain strings", key));
+    out.push_back(item.as_string());
+  }
+  return out;
+}
+
+} // namespace osteon
