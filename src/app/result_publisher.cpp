@@ -8,6 +8,7 @@
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 #include "osteon/core/sha256.hpp"
+#include "osteon/dicom/uid.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 #include "osteon/results/sc_writer.hpp"
@@ -17,27 +18,7 @@ namespace fs = std::filesystem;
 
 namespace osteon::app {
 
-namespace {
-__extension__ typedef unsigned __int128 u128;
-} // namespace
-
-std::string derived_uid(std::string_view seed) {
-  const std::string hex = sha256_hex(seed).substr(0, 32);
-  u128 v = 0;
-  for (char c : hex) v = (v << 4) | static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
-  // Mark it as a version-4/variant-1 UUID value, as PS3.5 B.2 expects of 2.25 UIDs.
-  v &= ~(static_cast<u128>(0xF) << 76);
-  v |= static_cast<u128>(0x4) << 76;
-  v &= ~(static_cast<u128>(0x3) << 62);
-  v |= static_cast<u128>(0x2) << 62;
-  std::string digits;
-  do {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
-    v /= 10;
-  } while (v != 0);
-  std::reverse(digits.begin(), digits.end());
-  return "2.25." + digits;
-}
+using dicom::derived_uid;
 
 ResultPublisher::ResultPublisher(const Config& config, dicom::Spool& spool, delivery::Outbox& outbox)
     : config_(config), spool_(spool), outbox_(outbox) {

@@ -32,7 +32,5 @@ class ResultPublisher final : public jobs::ResultSink {
   std::string device_uid_;
 };
 
-/// "2.25.<decimal of the first 128 bits of SHA-256(seed)>": a stable UUID-derived UID.
-std::string derived_uid(std::string_view seed);
 
 } // namespace osteon::app

@@ -1,30 +1,23 @@
-#include "osteon/results/uid.hpp"
+#include "osteon/dicom/uid.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <random>
 
-namespace osteon::results {
+#include "osteon/core/sha256.hpp"
+
+namespace osteon::dicom {
 namespace {
 
 __extension__ using u128 = unsigned __int128;
 
-u128 random_uuid_v4() {
-  thread_local std::random_device device;
-  u128 value = 0;
-  for (int i = 0; i < 4; ++i) value = (value << 32) | static_cast<u128>(device());
-  // Version 4 (bits 76..79 = 0100) and RFC 4122 variant (bits 62..63 = 10).
+// "2.25." and the decimal of `value` marked as a version-4 UUID (bits 76..79 = 0100) of the
+// RFC 4122 variant (bits 62..63 = 10).
+std::string uuid_uid(u128 value) {
   value &= ~(static_cast<u128>(0xF) << 76);
   value |= static_cast<u128>(0x4) << 76;
   value &= ~(static_cast<u128>(0x3) << 62);
   value |= static_cast<u128>(0x2) << 62;
-  return value;
-}
-
-} // namespace
-
-std::string make_uid() {
-  u128 value = random_uuid_v4();
   std::string digits;
   do {
     digits.push_back(static_cast<char>('0' + static_cast<int>(value % 10)));
@@ -32,6 +25,22 @@ std::string make_uid() {
   } while (value != 0);
   std::reverse(digits.begin(), digits.end());
   return "2.25." + digits;
+}
+
+} // namespace
+
+std::string make_uid() {
+  thread_local std::random_device device;
+  u128 value = 0;
+  for (int i = 0; i < 4; ++i) value = (value << 32) | static_cast<u128>(device());
+  return uuid_uid(value);
+}
+
+std::string derived_uid(std::string_view seed) {
+  const std::string hex = sha256_hex(seed).substr(0, 32);
+  u128 value = 0;
+  for (char c : hex) value = (value << 4) | static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10);
+  return uuid_uid(value);
 }
 
 bool is_valid_uid(std::string_view uid) {
@@ -48,4 +57,4 @@ bool is_valid_uid(std::string_view uid) {
   }
 }
 
-} // namespace osteon::results
+} // namespace osteon::dicom
