@@ -43,195 +43,247 @@ Finding BoneAgePipeline::run(const JobInput& input) {
                              models_.unavailable_reason(), [&](detail::RunContext& ctx) { return analyse(input, ctx); });
 }
 
-Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
-  Finding f = detail::start_finding(models_, std::nullopt);
-  const auto& age_manifest = models_.manifest(age_model);
-  nlohmann::json& data = ctx.data;
-  data["pipeline"] = "bone_age";
-  data["models"] = detail::model_list(models_, {seg_model, age_model});
-  if (!input.parameters.profile.empty()) data["profile"] = input.parameters.profile;
+namespace {
 
-  const double min_age = input.parameters.number("min_age_months", 0.0);
-  const double max_age = input.parameters.number("max_age_months", 228.0);
-  detail::HandLimits limits;
-  limits.min_fraction = input.parameters.number("min_mask_fraction", limits.min_fraction);
+// One job's run of the bone age pipeline. Its stages are the member functions analyse() calls,
+// in order; each laps the run context's clock under its own name(s).
+class BoneAgeRun {
+ public:
+  BoneAgeRun(const ModelSet& models, const ModelRef& contrast, const JobInput& input, detail::RunContext& ctx)
+      : models_(models), contrast_(contrast), input_(input), ctx_(ctx), data_(ctx.data),
+        finding_(detail::start_finding(models, std::nullopt)) {
+    data_["pipeline"] = "bone_age";
+    data_["models"] = detail::model_list(models_, {BoneAgePipeline::seg_model, BoneAgePipeline::age_model});
+    if (!input.parameters.profile.empty()) data_["profile"] = input.parameters.profile;
+    min_age_ = input.parameters.number("min_age_months", 0.0);
+    max_age_ = input.parameters.number("max_age_months", 228.0);
+    limits_.min_fraction = input.parameters.number("min_mask_fraction", limits_.min_fraction);
+  }
 
-  auto& clock = ctx.clock;
-  {
-    // ---- decode (the source and its patient module)
-    PatientInfo patient;
-    const detail::Working& w = ctx.decode(input, [&](const dicom::DicomFile& source) { patient = dicom::read_patient_info(source); });
-    data["working_image"] = {{"rows", w.work.rows}, {"cols", w.work.cols}, {"mapping", w.mapping}};
+  /// decode: the source and its patient module.
+  void decode() {
+    w_ = &ctx_.decode(input_, [&](const dicom::DicomFile& source) { patient_ = dicom::read_patient_info(source); });
+    data_["working_image"] = {{"rows", w_->work.rows}, {"cols", w_->work.cols}, {"mapping", w_->mapping}};
+  }
 
-    // ---- hand_seg
-    const detail::Letterboxed seg_in = detail::letterbox(w.work, seg_side);
-    clock.lap("preprocess");
-    const auto seg_out = ctx.calls.run(seg_model, detail::entry_inputs(models_.manifest(seg_model), detail::to_tensor(seg_in.canvas), w));
-    clock.lap("model:hand_seg");
+  /// preprocess, model:hand_seg, model:hand_contrast: the hand mask and its shape, and the display.
+  void segment_hand() {
+    const detail::Letterboxed seg_in = detail::letterbox(w_->work, seg_side);
+    ctx_.clock.lap("preprocess");
+    const auto seg_out = ctx_.calls.run(BoneAgePipeline::seg_model,
+                                        detail::entry_inputs(models_.manifest(BoneAgePipeline::seg_model),
+                                                             detail::to_tensor(seg_in.canvas), *w_));
+    ctx_.clock.lap("model:hand_seg");
     const cv::Mat1f prob = detail::plane(seg_out.at(0), seg_side, seg_side);
-    // Display: hand_contrast's alpha and beta on the [0, 1] source (its card), when installed.
-    imaging::Image display = w.display;
-    data["display"] = "stored window (presentation state of the source)";
-    if (contrast_.available()) {
-      const auto ab = ctx.calls.run_optional(contrast_, {detail::to_tensor(seg_in.canvas)});
-      if (ab && ab->size() == 1 && ab->at(0).size() >= 2) {
-        const double alpha = ab->at(0).values()[0], beta = ab->at(0).values()[1];
-        if (std::isfinite(alpha) && std::isfinite(beta) && alpha > 0.05 && alpha < 50) {
-          cv::Mat1f shown;
-          w.source01.convertTo(shown, CV_32F, alpha, beta);
-          cv::min(cv::max(shown, 0.0), 1.0, shown);
-          display = imaging::Image(shown.rows, shown.cols,
-                                   std::vector<float>(shown.begin(), shown.end()));
-          data["display"] = fmt::format("hand_contrast {}: alpha {:.3f}, beta {:.3f}", contrast_.manifest->version, alpha, beta);
-        }
-      }
-      clock.lap("model:hand_contrast");
-    }
+    choose_display(seg_in);
     cv::Mat1f region = prob(seg_in.placed).clone(), up;
-    cv::resize(region, up, w.work.size(), 0, 0, cv::INTER_LINEAR);
-    cv::Mat1b mask = detail::to_mask(up > 0.5f);
+    cv::resize(region, up, w_->work.size(), 0, 0, cv::INTER_LINEAR);
+    mask_ = detail::to_mask(up > 0.5f);
+    shape_ = detail::measure_hand(mask_);
+    data_["mask"] = {{"fraction", shape_.fraction},         {"largest_share", shape_.largest_share},
+                     {"max_runs", shape_.max_runs},         {"split_centre", shape_.split_centre},
+                     {"thumb_side", shape_.thumb_side},     {"top_contact", shape_.top_contact},
+                     {"side_contact", shape_.side_contact}, {"top_forearm", shape_.top_forearm},
+                     {"bottom_contact", shape_.bottom_contact}};
+  }
 
-    const detail::HandShape shape = detail::measure_hand(mask);
-    data["mask"] = {{"fraction", shape.fraction},       {"largest_share", shape.largest_share},
-                    {"max_runs", shape.max_runs},       {"split_centre", shape.split_centre},
-                    {"thumb_side", shape.thumb_side},   {"top_contact", shape.top_contact},
-                    {"side_contact", shape.side_contact},
-                    {"top_forearm", shape.top_forearm},     {"bottom_contact", shape.bottom_contact}};
-
-    // The SC: source with the hand outline (and later the attention and numbers).
-    auto render = [&](const std::vector<std::string>& extra, const cv::Mat1f* heat) {
-      detail::ScCanvas sc(display);
-      if (heat) sc.heatmap(*heat, 0.35, 0.35, "attention");
-      // No hand outline on an image a domain check refused: it would look like a finding.
-      const auto& v = ctx.calls.verdicts();
-      if (std::none_of(v.begin(), v.end(), [](const inference::DomainVerdict& d) { return !d.in_domain; })) {
-        cv::Mat1b src_mask;
-        cv::resize(mask, src_mask, cv::Size(w.src_cols, w.src_rows), 0, 0, cv::INTER_NEAREST);
-        sc.outline(src_mask, cv::Scalar(0, 220, 0), std::max(2, w.src_cols / 400));
-      }
-      auto lines = detail::sc_header(age_manifest.name + " " + age_manifest.version + " + hand_seg",
-                                     models_.manifest(seg_model).version, ctx.calls);
-      lines.insert(lines.end(), extra.begin(), extra.end());
-      return sc.finish(lines, "hand mask outline (green) and bone_age attention map over the source");
-    };
-    auto not_analysable = [&](const std::string& reason) {
-      f.outcome = Outcome::not_analysable;
-      f.summary = "not analysable: " + reason;
-      data["not_analysable"] = reason;
-      f.result = results::NotAnalysable{results::AnalysisKind::bone_age, reason};
-      f.illustration = render({"Bone age: NOT ANALYSABLE", reason}, nullptr);
-      clock.lap("render");
-      return f;
-    };
-
-    // ---- bone_age input: contrast over the mask, zero outside, crop to the mask, letterbox 256
-    // (an empty mask: the whole image, as tools/train/chain.py bone_age_crop)
-    const bool empty_mask = shape.bbox.area() <= 0;
-    const cv::Mat1b crop_mask = empty_mask ? cv::Mat1b(mask.size(), 255) : mask;
-    const cv::Rect box = empty_mask ? cv::Rect(0, 0, mask.cols, mask.rows) : shape.bbox;
-    cv::Mat1f v = w.work.clone();
+  /// The bone_age input: contrast over the mask, zero outside, crop to the mask, letterbox 256 (an
+  /// empty mask: the whole image, as tools/train/chain.py bone_age_crop). A hand the checks refuse
+  /// gives the reason, domain first: an image unlike bone_age's training crops is refused as such
+  /// (with its score), not only by a shape rule that assumes a hand radiograph.
+  std::optional<std::string> crop_hand() {
+    const bool empty_mask = shape_.bbox.area() <= 0;
+    const cv::Mat1b crop_mask = empty_mask ? cv::Mat1b(mask_.size(), 255) : mask_;
+    box_ = empty_mask ? cv::Rect(0, 0, mask_.cols, mask_.rows) : shape_.bbox;
+    cv::Mat1f v = w_->work.clone();
     detail::contrast(v, &crop_mask);
     v.setTo(0.0f, crop_mask == 0);
-    const detail::Letterboxed age_in = detail::letterbox(v(box).clone(), age_side);
-
-    if (const auto problem = detail::hand_problem(shape, limits)) {
-      // Domain first: an image unlike bone_age's training crops is refused as such (with its
-      // score), not only by a shape rule that assumes a hand radiograph.
-      const std::string reason =
-          detail::domain_first(ctx.calls, age_model, {detail::to_tensor(age_in.canvas), inference::Tensor({1}, {0.0f})}, *problem);
-      clock.lap("postprocess");
-      return not_analysable(reason);
+    age_in_ = detail::letterbox(v(box_).clone(), age_side);
+    if (const auto problem = detail::hand_problem(shape_, limits_)) {
+      const std::string reason = detail::domain_first(
+          ctx_.calls, BoneAgePipeline::age_model, {detail::to_tensor(age_in_.canvas), inference::Tensor({1}, {0.0f})},
+          *problem);
+      ctx_.clock.lap("postprocess");
+      return reason;
     }
+    return std::nullopt;
+  }
 
+  /// preprocess_crop, model:bone_age: the estimate for the patient's sex (unknown: the mean of
+  /// both), with its attention map; outside the model's range (or a chronological age beyond it):
+  /// the reason, and no number.
+  std::optional<std::string> estimate() {
     // Sex: 1 male, 0 female. Unknown: both, and the mean.
     std::vector<float> sexes;
-    std::string sex_used;
-    if (patient.sex == "M") {
+    if (patient_.sex == "M") {
       sexes = {1.0f};
-      sex_used = "M (Patient's Sex)";
-    } else if (patient.sex == "F") {
+      sex_used_ = "M (Patient's Sex)";
+    } else if (patient_.sex == "F") {
       sexes = {0.0f};
-      sex_used = "F (Patient's Sex)";
+      sex_used_ = "F (Patient's Sex)";
     } else {
       sexes = {0.0f, 1.0f};
-      sex_used = fmt::format("unknown (Patient's Sex {}): default = mean of the female and male estimates",
-                             patient.sex.empty() ? "missing" : "'" + patient.sex + "'");
+      sex_used_ = fmt::format("unknown (Patient's Sex {}): default = mean of the female and male estimates",
+                              patient_.sex.empty() ? "missing" : "'" + patient_.sex + "'");
     }
-    clock.lap("preprocess_crop");
+    ctx_.clock.lap("preprocess_crop");
     std::vector<double> estimates;
-    cv::Mat1f attention(16, 16, 0.0f);
+    attention_ = cv::Mat1f(16, 16, 0.0f);
     for (const float s : sexes) {
-      auto out = ctx.calls.run(age_model, {detail::to_tensor(age_in.canvas), inference::Tensor({1}, {s})});
+      auto out = ctx_.calls.run(BoneAgePipeline::age_model, {detail::to_tensor(age_in_.canvas), inference::Tensor({1}, {s})});
       estimates.push_back(out.at(0).values().at(0));
-      attention += detail::to_float(detail::plane(out.at(1), 16, 16) / static_cast<double>(sexes.size()));
+      attention_ += detail::to_float(detail::plane(out.at(1), 16, 16) / static_cast<double>(sexes.size()));
     }
-    clock.lap("model:bone_age");
-    double bone_age = 0;
-    for (const double e : estimates) bone_age += e / static_cast<double>(estimates.size());
-    data["sex"] = sex_used;
-    data["sex_default_used"] = sexes.size() > 1;
-    if (sexes.size() > 1) data["bone_age_female_months"] = estimates[0], data["bone_age_male_months"] = estimates[1];
+    ctx_.clock.lap("model:bone_age");
+    bone_age_ = 0;
+    for (const double e : estimates) bone_age_ += e / static_cast<double>(estimates.size());
+    data_["sex"] = sex_used_;
+    data_["sex_default_used"] = sexes.size() > 1;
+    if (sexes.size() > 1) data_["bone_age_female_months"] = estimates[0], data_["bone_age_male_months"] = estimates[1];
 
-    const auto chrono = chronological_age(patient);
-    if (!std::isfinite(bone_age) || bone_age < min_age || bone_age > max_age) {
-      clock.lap("postprocess");
-      return not_analysable(fmt::format("bone age estimate outside the model's range ({:.0f}-{:.0f} months); no "
-                                        "estimate is reported",
-                                        min_age, max_age));
+    chrono_ = chronological_age(patient_);
+    if (!std::isfinite(bone_age_) || bone_age_ < min_age_ || bone_age_ > max_age_) {
+      ctx_.clock.lap("postprocess");
+      return fmt::format("bone age estimate outside the model's range ({:.0f}-{:.0f} months); no estimate is reported",
+                         min_age_, max_age_);
     }
     // Skeletal maturity ends the scale: a chronological age well beyond it cannot be compared.
-    if (chrono && (chrono->months > max_age + 24.0 || chrono->months < min_age)) {
-      clock.lap("postprocess");
-      return not_analysable(fmt::format("chronological age {:.0f} months ({}) outside the model's range ({:.0f}-{:.0f} "
-                                        "months)",
-                                        chrono->months, chrono->source, min_age, max_age));
+    if (chrono_ && (chrono_->months > max_age_ + 24.0 || chrono_->months < min_age_)) {
+      ctx_.clock.lap("postprocess");
+      return fmt::format("chronological age {:.0f} months ({}) outside the model's range ({:.0f}-{:.0f} months)",
+                         chrono_->months, chrono_->source, min_age_, max_age_);
     }
+    return std::nullopt;
+  }
 
+  /// postprocess, render: the finding, its summary and data, and the SC with the attention map.
+  Finding report() {
     results::BoneAgeFinding finding;
-    finding.bone_age_months = bone_age;
+    finding.bone_age_months = bone_age_;
     finding.laterality = results::Laterality::left;
-    data["bone_age_months"] = bone_age;
-    data["bone_age_years"] = bone_age / 12.0;
+    data_["bone_age_months"] = bone_age_;
+    data_["bone_age_years"] = bone_age_ / 12.0;
     std::vector<std::string> lines;
-    lines.push_back(fmt::format("Bone age: {} ({:.1f} months)", years_months(bone_age), bone_age));
-    std::string summary = fmt::format("bone age {} ({:.1f} months)", years_months(bone_age), bone_age);
-    if (chrono) {
-      finding.chronological_age_months = chrono->months;
-      const double diff = bone_age - chrono->months;
-      data["chronological_age_months"] = chrono->months;
-      data["chronological_age_source"] = chrono->source;
-      data["difference_months"] = diff;
-      lines.push_back(fmt::format("Chronological age: {} ({:.1f} months)", years_months(chrono->months), chrono->months));
+    lines.push_back(fmt::format("Bone age: {} ({:.1f} months)", years_months(bone_age_), bone_age_));
+    std::string summary = fmt::format("bone age {} ({:.1f} months)", years_months(bone_age_), bone_age_);
+    if (chrono_) {
+      finding.chronological_age_months = chrono_->months;
+      const double diff = bone_age_ - chrono_->months;
+      data_["chronological_age_months"] = chrono_->months;
+      data_["chronological_age_source"] = chrono_->source;
+      data_["difference_months"] = diff;
+      lines.push_back(fmt::format("Chronological age: {} ({:.1f} months)", years_months(chrono_->months), chrono_->months));
       lines.push_back(fmt::format("Difference (bone - chronological): {:+.1f} months", diff));
       summary += fmt::format("; chronological age {} ({:.1f} months); difference {:+.1f} months",
-                             years_months(chrono->months), chrono->months, diff);
+                             years_months(chrono_->months), chrono_->months, diff);
     } else {
-      data["chronological_age_months"] = nullptr;
-      data["chronological_age_source"] = "unknown: no Patient's Birth Date with a Study Date, no Patient's Age";
+      data_["chronological_age_months"] = nullptr;
+      data_["chronological_age_source"] = "unknown: no Patient's Birth Date with a Study Date, no Patient's Age";
       lines.push_back("Chronological age: unknown (no birth date / age in the header)");
       summary += "; chronological age unknown";
     }
-    lines.push_back("Sex used: " + sex_used);
-    summary += "; sex " + sex_used;
+    lines.push_back("Sex used: " + sex_used_);
+    summary += "; sex " + sex_used_;
 
     // Attention (16x16 over the 256 letterbox) back onto the source, inside the hand.
     cv::Mat1f att256, region_att, box_att;
-    cv::resize(attention, att256, cv::Size(age_side, age_side), 0, 0, cv::INTER_LINEAR);
-    region_att = att256(age_in.placed);
-    cv::resize(region_att, box_att, box.size(), 0, 0, cv::INTER_LINEAR);
-    cv::Mat1f heat_work(w.work.size(), 0.0f);
-    box_att.copyTo(heat_work(box), mask(box));
+    cv::resize(attention_, att256, cv::Size(age_side, age_side), 0, 0, cv::INTER_LINEAR);
+    region_att = att256(age_in_.placed);
+    cv::resize(region_att, box_att, box_.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Mat1f heat_work(w_->work.size(), 0.0f);
+    box_att.copyTo(heat_work(box_), mask_(box_));
     cv::Mat1f heat;
-    cv::resize(heat_work, heat, cv::Size(w.src_cols, w.src_rows), 0, 0, cv::INTER_LINEAR);
-    clock.lap("postprocess");
+    cv::resize(heat_work, heat, cv::Size(w_->src_cols, w_->src_rows), 0, 0, cv::INTER_LINEAR);
+    ctx_.clock.lap("postprocess");
 
-    f.illustration = render(lines, &heat);
-    clock.lap("render");
-    f.outcome = Outcome::done;
-    f.summary = summary;
-    f.result = finding;
-    return f;
+    finding_.illustration = render(lines, &heat);
+    ctx_.clock.lap("render");
+    finding_.outcome = Outcome::done;
+    finding_.summary = summary;
+    finding_.result = finding;
+    return finding_;
   }
+
+  /// render: the reason, and the SC that says it (never a number).
+  Finding not_analysable(const std::string& reason) {
+    finding_.outcome = Outcome::not_analysable;
+    finding_.summary = "not analysable: " + reason;
+    data_["not_analysable"] = reason;
+    finding_.result = results::NotAnalysable{results::AnalysisKind::bone_age, reason};
+    finding_.illustration = render({"Bone age: NOT ANALYSABLE", reason}, nullptr);
+    ctx_.clock.lap("render");
+    return finding_;
+  }
+
+ private:
+  // Display: hand_contrast's alpha and beta on the [0, 1] source (its card), when installed.
+  void choose_display(const detail::Letterboxed& seg_in) {
+    display_ = w_->display;
+    data_["display"] = "stored window (presentation state of the source)";
+    if (!contrast_.available()) return;
+    const auto ab = ctx_.calls.run_optional(contrast_, {detail::to_tensor(seg_in.canvas)});
+    if (ab && ab->size() == 1 && ab->at(0).size() >= 2) {
+      const double alpha = ab->at(0).values()[0], beta = ab->at(0).values()[1];
+      if (std::isfinite(alpha) && std::isfinite(beta) && alpha > 0.05 && alpha < 50) {
+        cv::Mat1f shown;
+        w_->source01.convertTo(shown, CV_32F, alpha, beta);
+        cv::min(cv::max(shown, 0.0), 1.0, shown);
+        display_ = imaging::Image(shown.rows, shown.cols, std::vector<float>(shown.begin(), shown.end()));
+        data_["display"] = fmt::format("hand_contrast {}: alpha {:.3f}, beta {:.3f}", contrast_.manifest->version, alpha, beta);
+      }
+    }
+    ctx_.clock.lap("model:hand_contrast");
+  }
+
+  // The SC: source with the hand outline (and, when given, the attention) and the lines.
+  results::ScContent render(const std::vector<std::string>& extra, const cv::Mat1f* heat) const {
+    detail::ScCanvas sc(display_);
+    if (heat) sc.heatmap(*heat, 0.35, 0.35, "attention");
+    // No hand outline on an image a domain check refused: it would look like a finding.
+    const auto& v = ctx_.calls.verdicts();
+    if (std::none_of(v.begin(), v.end(), [](const inference::DomainVerdict& d) { return !d.in_domain; })) {
+      cv::Mat1b src_mask;
+      cv::resize(mask_, src_mask, cv::Size(w_->src_cols, w_->src_rows), 0, 0, cv::INTER_NEAREST);
+      sc.outline(src_mask, cv::Scalar(0, 220, 0), std::max(2, w_->src_cols / 400));
+    }
+    const auto& age = models_.manifest(BoneAgePipeline::age_model);
+    auto lines = detail::sc_header(age.name + " " + age.version + " + hand_seg",
+                                   models_.manifest(BoneAgePipeline::seg_model).version, ctx_.calls);
+    lines.insert(lines.end(), extra.begin(), extra.end());
+    return sc.finish(lines, "hand mask outline (green) and bone_age attention map over the source");
+  }
+
+  const ModelSet& models_;
+  const ModelRef& contrast_;
+  const JobInput& input_;
+  detail::RunContext& ctx_;
+  nlohmann::json& data_;
+  Finding finding_;
+  double min_age_ = 0, max_age_ = 228;
+  detail::HandLimits limits_;
+  PatientInfo patient_;
+  const detail::Working* w_ = nullptr;
+  imaging::Image display_;
+  cv::Mat1b mask_;
+  detail::HandShape shape_;
+  cv::Rect box_;
+  detail::Letterboxed age_in_;
+  std::string sex_used_;
+  cv::Mat1f attention_;
+  double bone_age_ = 0;
+  std::optional<ChronologicalAge> chrono_;
+};
+
+} // namespace
+
+// The stages, in order.
+Finding BoneAgePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
+  BoneAgeRun run(models_, contrast_, input, ctx);
+  run.decode();
+  run.segment_hand();
+  if (const auto reason = run.crop_hand()) return run.not_analysable(*reason);
+  if (const auto reason = run.estimate()) return run.not_analysable(*reason);
+  return run.report();
 }
 
 } // namespace osteon::pipelines
