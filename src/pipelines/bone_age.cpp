@@ -206,10 +206,7 @@ class BoneAgeRun {
 
   /// render: the reason, and the SC that says it (never a number).
   Finding not_analysable(const std::string& reason) {
-    finding_.outcome = Outcome::not_analysable;
-    finding_.summary = "not analysable: " + reason;
-    data_["not_analysable"] = reason;
-    finding_.result = results::NotAnalysable{results::AnalysisKind::bone_age, reason};
+    detail::mark_not_analysable(finding_, results::AnalysisKind::bone_age, reason, data_);
     finding_.illustration = render({"Bone age: NOT ANALYSABLE", reason}, nullptr);
     ctx_.clock.lap("render");
     return finding_;

@@ -59,31 +59,41 @@ Finding NasalFracturePipeline::run(const JobInput& input) {
                              models_.unavailable_reason(), [&](detail::RunContext& ctx) { return analyse(input, ctx); });
 }
 
-Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
-  Finding f = detail::start_finding(models_, std::nullopt);
-  const auto& clf = models_.manifest(classifier_model);
-  nlohmann::json& data = ctx.data;
-  data["pipeline"] = "nasal_fracture";
-  data["models"] = detail::model_list(models_, {localiser_model, classifier_model, anomaly_model});
-  if (!input.parameters.profile.empty()) data["profile"] = input.parameters.profile;
-  double suspicious = input.parameters.number("suspicious_threshold", default_suspicious);
-  double definite = input.parameters.number("definite_threshold", default_definite);
-  if (definite < suspicious) std::swap(definite, suspicious);
-  data["operating_points"] = {{"suspicious", suspicious}, {"definite", definite}};
+namespace {
 
-  auto& clock = ctx.clock;
-  {
-    const detail::Working& w = ctx.decode(input);
+// One job's run of the nasal fracture pipeline. Its stages are the member functions analyse()
+// calls, in order; each laps the run context's clock under its own name(s).
+class NasalRun {
+ public:
+  NasalRun(const ModelSet& models, const JobInput& input, detail::RunContext& ctx)
+      : models_(models), input_(input), ctx_(ctx), data_(ctx.data), finding_(detail::start_finding(models, std::nullopt)),
+        clf_(models.manifest(NasalFracturePipeline::classifier_model)) {
+    data_["pipeline"] = "nasal_fracture";
+    data_["models"] = detail::model_list(models_, {NasalFracturePipeline::localiser_model,
+                                                   NasalFracturePipeline::classifier_model,
+                                                   NasalFracturePipeline::anomaly_model});
+    if (!input.parameters.profile.empty()) data_["profile"] = input.parameters.profile;
+    suspicious_ = input.parameters.number("suspicious_threshold", NasalFracturePipeline::default_suspicious);
+    definite_ = input.parameters.number("definite_threshold", NasalFracturePipeline::default_definite);
+    if (definite_ < suspicious_) std::swap(definite_, suspicious_);
+    data_["operating_points"] = {{"suspicious", suspicious_}, {"definite", definite_}};
+  }
 
-    // ---- localiser: 128 letterbox with contrast over the resized pixels
-    const detail::Letterboxed loc_in = detail::letterbox(w.work, loc_side, true);
-    clock.lap("preprocess");
-    const auto loc_out =
-        ctx.calls.run(localiser_model, detail::entry_inputs(models_.manifest(localiser_model), detail::to_tensor(loc_in.canvas), w));
-    clock.lap("model:nasal_localiser");
+  /// decode.
+  void decode() { w_ = &ctx_.decode(input_); }
+
+  /// preprocess, model:nasal_localiser: nasion and tip (128 letterbox with contrast over the
+  /// resized pixels).
+  void localise() {
+    const detail::Letterboxed loc_in = detail::letterbox(w_->work, loc_side, true);
+    ctx_.clock.lap("preprocess");
+    const auto loc_out = ctx_.calls.run(NasalFracturePipeline::localiser_model,
+                                        detail::entry_inputs(models_.manifest(NasalFracturePipeline::localiser_model),
+                                                             detail::to_tensor(loc_in.canvas), *w_));
+    ctx_.clock.lap("model:nasal_localiser");
     const auto& lm = loc_out.at(0).values();
-    const cv::Point2d nasion = loc_in.from_input({lm.at(0), lm.at(1)});
-    const cv::Point2d tip = loc_in.from_input({lm.at(2), lm.at(3)});
+    nasion_ = loc_in.from_input({lm.at(0), lm.at(1)});
+    tip_ = loc_in.from_input({lm.at(2), lm.at(3)});
     double heat_peak[2] = {0, 0};
     if (loc_out.size() > 1) {
       const auto& hm = loc_out[1].values();
@@ -92,123 +102,168 @@ Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext
         for (std::size_t i = 0; i < plane; ++i) heat_peak[k] = std::max(heat_peak[k], static_cast<double>(hm[k * plane + i]));
       }
     }
-    const cv::Point2d nasion_src = w.to_source(nasion), tip_src = w.to_source(tip);
-    const double length = std::hypot(tip.x - nasion.x, tip.y - nasion.y);
-    data["nasion"] = {nasion_src.x, nasion_src.y};
-    data["tip"] = {tip_src.x, tip_src.y};
-    data["landmark_heatmap_peaks"] = {heat_peak[0], heat_peak[1]};
-    data["nasal_length_working_px"] = length;
+    nasion_src_ = w_->to_source(nasion_);
+    tip_src_ = w_->to_source(tip_);
+    length_ = std::hypot(tip_.x - nasion_.x, tip_.y - nasion_.y);
+    data_["nasion"] = {nasion_src_.x, nasion_src_.y};
+    data_["tip"] = {tip_src_.x, tip_src_.y};
+    data_["landmark_heatmap_peaks"] = {heat_peak[0], heat_peak[1]};
+    data_["nasal_length_working_px"] = length_;
+  }
 
-    auto not_analysable = [&](const std::string& reason) {
-      f.outcome = Outcome::not_analysable;
-      f.summary = "not analysable: " + reason;
-      data["not_analysable"] = reason;
-      f.result = results::NotAnalysable{results::AnalysisKind::nasal_fracture, reason};
-      detail::ScCanvas sc(w.display);
-      auto lines = detail::sc_header(clf.name, clf.version, ctx.calls);
-      lines.push_back("Nasal fracture: NOT ANALYSABLE");
-      lines.push_back(reason);
-      f.illustration = sc.finish(lines, "source with the reason the nasal bone could not be analysed");
-      clock.lap("render");
-      return f;
-    };
-    // ---- crop from the fine image (longer side 1024: the breaks are 0.5-1.4 mm wide and do not
-    // survive the 512-px working image): centre (N+T)/2, side max(2|T-N|, 32) fine pixels,
-    // contrast over the crop (models/nasal_fracture/MODEL_CARD.md)
-    const Fine fine = make_fine(w);
-    const cv::Point2d nasion_fine = fine.from_source(nasion_src), tip_fine = fine.from_source(tip_src);
-    const double cx = (nasion_fine.x + tip_fine.x) / 2.0, cy = (nasion_fine.y + tip_fine.y) / 2.0;
-    const double side = std::max(side_factor * std::hypot(tip_fine.x - nasion_fine.x, tip_fine.y - nasion_fine.y), min_side);
-    cv::Mat1f crop = detail::square_crop(fine.image, cx, cy, side, crop_side);
-    detail::contrast(crop);
-    clock.lap("crop");
+  /// crop: from the fine image (longer side 1024: the breaks are 0.5-1.4 mm wide and do not
+  /// survive the 512-px working image), centre (N+T)/2, side max(2|T-N|, 32) fine pixels, contrast
+  /// over the crop (models/nasal_fracture/MODEL_CARD.md). Landmarks the rules for a lateral skull
+  /// refuse give the reason; the classifier still looks at the crop first, so that an image unlike
+  /// its training crops is refused as such (with its score).
+  std::optional<std::string> crop() {
+    fine_ = make_fine(*w_);
+    const cv::Point2d nasion_fine = fine_.from_source(nasion_src_), tip_fine = fine_.from_source(tip_src_);
+    cx_ = (nasion_fine.x + tip_fine.x) / 2.0;
+    cy_ = (nasion_fine.y + tip_fine.y) / 2.0;
+    side_ = std::max(side_factor * std::hypot(tip_fine.x - nasion_fine.x, tip_fine.y - nasion_fine.y), min_side);
+    crop_ = detail::square_crop(fine_.image, cx_, cy_, side_, crop_side);
+    detail::contrast(crop_);
+    ctx_.clock.lap("crop");
 
-    // The landmark rules assume a lateral skull; when they fail, the classifier still looks at the
-    // crop first, so that an image unlike its training crops is refused as such (with its score).
-    const auto inside = [&](cv::Point2d p) { return p.x >= 0 && p.y >= 0 && p.x < w.work.cols && p.y < w.work.rows; };
+    const auto inside = [&](cv::Point2d p) { return p.x >= 0 && p.y >= 0 && p.x < w_->work.cols && p.y < w_->work.rows; };
     // Working image pixels are about 0.56 mm for a 28 cm field: nasal bones are 17-28 mm.
-    const double max_len = 0.25 * std::max(w.work.cols, w.work.rows), min_len = 0.02 * std::max(w.work.cols, w.work.rows);
+    const double max_len = 0.25 * std::max(w_->work.cols, w_->work.rows);
+    const double min_len = 0.02 * std::max(w_->work.cols, w_->work.rows);
     std::string problem;
-    if (!inside(nasion) || !inside(tip)) {
+    if (!inside(nasion_) || !inside(tip_)) {
       problem = "nasal bone not found: the localised nasion or tip lies outside the image";
-    } else if (length < min_len || length > max_len) {
+    } else if (length_ < min_len || length_ > max_len) {
       problem = fmt::format("nasal bone not found: nasion-tip distance {:.0f} px is implausible for a lateral skull "
                             "({:.0f}-{:.0f} px expected at the working resolution)",
-                            length, min_len, max_len);
+                            length_, min_len, max_len);
     }
-    if (!problem.empty()) {
-      const std::string reason = detail::domain_first(ctx.calls, classifier_model, {detail::to_tensor(crop)}, problem);
-      clock.lap("postprocess");
-      return not_analysable(reason);
-    }
-    const auto clf_out = ctx.calls.run(classifier_model, {detail::to_tensor(crop)});
-    clock.lap("model:nasal_fracture");
+    if (problem.empty()) return std::nullopt;
+    const std::string reason =
+        detail::domain_first(ctx_.calls, NasalFracturePipeline::classifier_model, {detail::to_tensor(crop_)}, problem);
+    ctx_.clock.lap("postprocess");
+    return reason;
+  }
 
-    const double p = clf_out.at(0).values().at(0);
-    const auto an_out = ctx.calls.run(anomaly_model, {detail::to_tensor(crop)});
-    clock.lap("model:nasal_anomaly");
-    const cv::Mat1f anomaly = detail::plane(an_out.at(1), crop_side, crop_side);
+  /// model:nasal_fracture, model:nasal_anomaly: the probability and the anomaly map of the crop.
+  void classify() {
+    const auto clf_out = ctx_.calls.run(NasalFracturePipeline::classifier_model, {detail::to_tensor(crop_)});
+    ctx_.clock.lap("model:nasal_fracture");
+    p_ = clf_out.at(0).values().at(0);
+    const auto an_out = ctx_.calls.run(NasalFracturePipeline::anomaly_model, {detail::to_tensor(crop_)});
+    ctx_.clock.lap("model:nasal_anomaly");
+    anomaly_ = detail::plane(an_out.at(1), crop_side, crop_side);
+  }
+
+  /// postprocess, render: the decision at the operating points, the data, and the SC with the
+  /// anomaly map.
+  Finding report() {
     cv::Point peak_uv;
     double peak_value = 0;
-    cv::minMaxLoc(anomaly, nullptr, &peak_value, nullptr, &peak_uv);
-    const cv::Point2d peak_src = fine.to_source(detail::from_crop(cv::Point2d(peak_uv.x, peak_uv.y), cx, cy, side, crop_side));
+    cv::minMaxLoc(anomaly_, nullptr, &peak_value, nullptr, &peak_uv);
+    const cv::Point2d peak_src =
+        fine_.to_source(detail::from_crop(cv::Point2d(peak_uv.x, peak_uv.y), cx_, cy_, side_, crop_side));
 
     results::NasalFractureFinding finding;
-    finding.probability = std::clamp(p, 0.0, 1.0);
+    finding.probability = std::clamp(p_, 0.0, 1.0);
     std::string decision;
-    if (p >= definite) {
+    if (p_ >= definite_) {
       finding.decision = results::Presence::present;
       finding.operating_point = "definite (high specificity)";
-      finding.threshold = definite;
+      finding.threshold = definite_;
       decision = "fracture (definite)";
-    } else if (p >= suspicious) {
+    } else if (p_ >= suspicious_) {
       finding.decision = results::Presence::present;
       finding.operating_point = "suspicious (high sensitivity)";
-      finding.threshold = suspicious;
+      finding.threshold = suspicious_;
       decision = "suspicious for fracture";
     } else {
       finding.decision = results::Presence::absent;
       finding.operating_point = "suspicious (high sensitivity)";
-      finding.threshold = suspicious;
+      finding.threshold = suspicious_;
       decision = "no fracture";
     }
-    if (p >= suspicious) finding.peak = results::PixelLocation{peak_src.x, peak_src.y};
-    data["probability"] = p;
-    data["decision"] = decision;
-    data["suspicious"] = p >= suspicious;
-    data["definite"] = p >= definite;
-    data["anomaly_peak"] = {peak_src.x, peak_src.y};
-    const cv::Point2d centre_src = fine.to_source({cx, cy});
-    data["crop"] = {{"centre", {centre_src.x, centre_src.y}}, {"side_source_px", side * fine.fx}};
+    if (p_ >= suspicious_) finding.peak = results::PixelLocation{peak_src.x, peak_src.y};
+    data_["probability"] = p_;
+    data_["decision"] = decision;
+    data_["suspicious"] = p_ >= suspicious_;
+    data_["definite"] = p_ >= definite_;
+    data_["anomaly_peak"] = {peak_src.x, peak_src.y};
+    const cv::Point2d centre_src = fine_.to_source({cx_, cy_});
+    data_["crop"] = {{"centre", {centre_src.x, centre_src.y}}, {"side_source_px", side_ * fine_.fx}};
 
     // Anomaly map onto the source (crop pixel -> fine image -> source), scaled by the probability
     // so that a confident "no fracture" shows (almost) nothing.
-    const double k = side / crop_side;  // fine px per crop px
-    const double a = k * fine.fx, d = k * fine.fy;
-    const double bx = (cx - side / 2.0 + 0.5 * k + 0.5) * fine.fx - 0.5;
-    const double by = (cy - side / 2.0 + 0.5 * k + 0.5) * fine.fy - 0.5;
+    const double k = side_ / crop_side;  // fine px per crop px
+    const double a = k * fine_.fx, d = k * fine_.fy;
+    const double bx = (cx_ - side_ / 2.0 + 0.5 * k + 0.5) * fine_.fx - 0.5;
+    const double by = (cy_ - side_ / 2.0 + 0.5 * k + 0.5) * fine_.fy - 0.5;
     cv::Mat m = (cv::Mat_<double>(2, 3) << a, 0, bx, 0, d, by);
     cv::Mat1f heat;
-    cv::warpAffine(detail::to_float(anomaly * p), heat, m, cv::Size(w.src_cols, w.src_rows), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-    clock.lap("postprocess");
+    cv::warpAffine(detail::to_float(anomaly_ * p_), heat, m, cv::Size(w_->src_cols, w_->src_rows), cv::INTER_LINEAR,
+                   cv::BORDER_CONSTANT, 0);
+    ctx_.clock.lap("postprocess");
 
-    detail::ScCanvas sc(w.display);
+    detail::ScCanvas sc(w_->display);
     sc.heatmap(heat, 0.2, 0.5, "anomaly x probability");
     if (finding.peak) sc.marker(peak_src, cv::Scalar(0, 255, 255));
-    auto lines = detail::sc_header(clf.name + " " + clf.version + " + " + anomaly_model,
-                                   models_.manifest(anomaly_model).version, ctx.calls);
-    lines.push_back(fmt::format("Nasal fracture probability: {:.2f}", p));
-    lines.push_back(fmt::format("Decision: {} (suspicious >= {:.2f}, definite >= {:.2f})", decision, suspicious, definite));
+    auto lines = detail::sc_header(clf_.name + " " + clf_.version + " + " + NasalFracturePipeline::anomaly_model,
+                                   models_.manifest(NasalFracturePipeline::anomaly_model).version, ctx_.calls);
+    lines.push_back(fmt::format("Nasal fracture probability: {:.2f}", p_));
+    lines.push_back(
+        fmt::format("Decision: {} (suspicious >= {:.2f}, definite >= {:.2f})", decision, suspicious_, definite_));
     if (finding.peak) lines.push_back(fmt::format("Anomaly peak at column {:.0f}, row {:.0f}", peak_src.x, peak_src.y));
-    f.illustration = sc.finish(lines, "nasal anomaly heatmap (|x - G(x)| x attention x probability) over the source");
-    clock.lap("render");
+    finding_.illustration =
+        sc.finish(lines, "nasal anomaly heatmap (|x - G(x)| x attention x probability) over the source");
+    ctx_.clock.lap("render");
 
-    f.outcome = Outcome::done;
-    f.summary = fmt::format("nasal fracture probability {:.2f}: {}", p, decision);
-    if (finding.peak) f.summary += fmt::format("; anomaly peak at ({:.0f}, {:.0f})", peak_src.x, peak_src.y);
-    f.result = finding;
-    return f;
+    finding_.outcome = Outcome::done;
+    finding_.summary = fmt::format("nasal fracture probability {:.2f}: {}", p_, decision);
+    if (finding.peak) finding_.summary += fmt::format("; anomaly peak at ({:.0f}, {:.0f})", peak_src.x, peak_src.y);
+    finding_.result = finding;
+    return finding_;
   }
+
+  /// render: the reason, and the SC that says it.
+  Finding not_analysable(const std::string& reason) {
+    detail::mark_not_analysable(finding_, results::AnalysisKind::nasal_fracture, reason, data_);
+    detail::ScCanvas sc(w_->display);
+    auto lines = detail::sc_header(clf_.name, clf_.version, ctx_.calls);
+    lines.push_back("Nasal fracture: NOT ANALYSABLE");
+    lines.push_back(reason);
+    finding_.illustration = sc.finish(lines, "source with the reason the nasal bone could not be analysed");
+    ctx_.clock.lap("render");
+    return finding_;
+  }
+
+ private:
+  const ModelSet& models_;
+  const JobInput& input_;
+  detail::RunContext& ctx_;
+  nlohmann::json& data_;
+  Finding finding_;
+  const inference::Manifest& clf_;
+  double suspicious_ = 0, definite_ = 0;
+  const detail::Working* w_ = nullptr;
+  cv::Point2d nasion_, tip_, nasion_src_, tip_src_;
+  double length_ = 0;
+  Fine fine_;
+  double cx_ = 0, cy_ = 0, side_ = 0;
+  cv::Mat1f crop_;
+  double p_ = 0;
+  cv::Mat1f anomaly_;
+};
+
+} // namespace
+
+// The stages, in order.
+Finding NasalFracturePipeline::analyse(const JobInput& input, detail::RunContext& ctx) const {
+  NasalRun run(models_, input, ctx);
+  run.decode();
+  run.localise();
+  if (const auto reason = run.crop()) return run.not_analysable(*reason);
+  run.classify();
+  return run.report();
 }
 
 } // namespace osteon::pipelines

@@ -37,13 +37,16 @@ nlohmann::json model_list(const ModelSet& models, std::initializer_list<const ch
 }
 
 Finding decode_failure(Finding f, results::AnalysisKind kind, const std::exception& e, nlohmann::json& data) {
-  const std::string reason = std::string("the image cannot be decoded: ") + e.what();
+  mark_not_analysable(f, kind, std::string("the image cannot be decoded: ") + e.what(), data);
+  f.data_json = data.dump();
+  return f;
+}
+
+void mark_not_analysable(Finding& f, results::AnalysisKind kind, const std::string& reason, nlohmann::json& data) {
   f.outcome = Outcome::not_analysable;
   f.summary = "not analysable: " + reason;
   f.result = results::NotAnalysable{kind, reason};
   data["not_analysable"] = reason;
-  f.data_json = data.dump();
-  return f;
 }
 
 namespace {
@@ -99,10 +102,7 @@ Finding run_checked(const ModelSet& models, const PipelineInfo& info, const std:
   } catch (const inference::OutOfDomain& e) {
     f = start_finding(models, std::nullopt);
     const std::string reason = e.what();
-    f.outcome = Outcome::not_analysable;
-    f.summary = "not analysable: " + reason;
-    f.result = results::NotAnalysable{info.kind, reason};
-    ctx.data["not_analysable"] = reason;
+    mark_not_analysable(f, info.kind, reason, ctx.data);
     ctx.data["out_of_domain"] = verdicts_json({e.verdict()});
     if (ctx.display) {
       Stopwatch clock(ctx.timings);

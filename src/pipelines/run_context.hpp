@@ -42,6 +42,10 @@ nlohmann::json model_list(const ModelSet& models, std::initializer_list<const ch
 
 Finding decode_failure(Finding f, results::AnalysisKind kind, const std::exception& e, nlohmann::json& data);
 
+/// Makes `f` say the image is not analysable and why: outcome, summary, the typed result and the
+/// data's "not_analysable" (never a number). The caller renders the SC that says it.
+void mark_not_analysable(Finding& f, results::AnalysisKind kind, const std::string& reason, nlohmann::json& data);
+
 /// A source that cannot be decoded (no pixel data, corrupt, unsupported, too large): the run ends
 /// not analysable with this reason (run_checked).
 class DecodeFailure : public std::runtime_error {
