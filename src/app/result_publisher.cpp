@@ -8,7 +8,7 @@
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 #include "osteon/core/sha256.hpp"
-#include "osteon/dicom/uid.hpp"
+#include "osteon/core/uid.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 #include "osteon/results/sc_writer.hpp"
@@ -17,8 +17,6 @@
 namespace fs = std::filesystem;
 
 namespace osteon::app {
-
-using dicom::derived_uid;
 
 ResultPublisher::ResultPublisher(const Config& config, dicom::Spool& spool, delivery::Outbox& outbox)
     : config_(config), spool_(spool), outbox_(outbox) {

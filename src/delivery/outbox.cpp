@@ -79,36 +79,31 @@ Outbox::Outbox(fs::path data_dir, DeliveryConfig config, std::string calling_ae)
 }
 
 void Outbox::enqueue(db::Database& database, const std::vector<ResultObject>& objects,
-                             const std::vector<std::string>& destinations, const std::string& sender_calling_ae,
-                             const std::vector<std::string>& sr_classes) {
+                     const std::vector<std::string>& destinations, const std::string& sender_calling_ae,
+                     const std::vector<std::string>& sr_classes) {
   db::OutboxRepository repo(database);
   const std::string now = utc_timestamp();
   for (const auto& object : objects) {
     for (const auto& name : destinations) {
       db::OutboxItem item{object.sop_instance_uid, object.sop_class_uid, object.study_uid, object.path, name,
                           "", "", 0, is_sr(object.sop_class_uid) ? join(sr_classes, 1) : ""};
+      const auto address = [&item](const auto& peer) {
+        item.ae_title = peer.ae_title;
+        item.host = peer.host;
+        item.port = peer.port;
+      };
       std::string problem;
       if (name == "sender") {
         const auto& peers = shared_->config.known_peers;
         const auto it = std::find_if(peers.begin(), peers.end(),
                                      [&](const KnownPeer& k) { return k.calling_ae == sender_calling_ae; });
-        if (it == peers.end()) {
-          problem = fmt::format("sender '{}' is not in delivery.known_peers", sender_calling_ae);
-        } else {
-          item.ae_title = it->ae_title;
-          item.host = it->host;
-          item.port = it->port;
-        }
+        if (it == peers.end()) problem = fmt::format("sender '{}' is not in delivery.known_peers", sender_calling_ae);
+        else address(*it);
       } else {
         const auto& dests = shared_->config.destinations;
         const auto it = std::find_if(dests.begin(), dests.end(), [&](const Destination& d) { return d.name == name; });
-        if (it == dests.end()) {
-          problem = fmt::format("destination '{}' is not configured", name);
-        } else {
-          item.ae_title = it->ae_title;
-          item.host = it->host;
-          item.port = it->port;
-        }
+        if (it == dests.end()) problem = fmt::format("destination '{}' is not configured", name);
+        else address(*it);
       }
       if (!problem.empty()) {
         repo.enqueue_failed(item, problem, now);

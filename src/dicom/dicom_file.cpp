@@ -16,6 +16,13 @@ namespace osteon::dicom {
 
 namespace {
 std::atomic<std::uint64_t> load_count{0};
+
+// DICOM pads values with spaces (and UIDs with NUL); callers want clean values.
+std::string unpadded(const OFString& value) {
+  std::string s = value.c_str();
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  return s;
+}
 } // namespace
 
 struct DicomFile::Impl {
@@ -56,19 +63,18 @@ const std::filesystem::path& DicomFile::path() const { return impl_->path; }
 std::string DicomFile::string(std::uint16_t group, std::uint16_t element) const {
   OFString value;
   if (impl_->file.getDataset()->findAndGetOFStringArray(DcmTagKey(group, element), value).bad()) return {};
-  std::string s = value.c_str();
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  return s;
+  return unpadded(value);
 }
 
 std::string DicomFile::transfer_syntax() const {
   OFString ts;
-  if (impl_->file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, ts).good() && !ts.empty()) {
-    std::string s = ts.c_str();
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-    return s;
+  if (impl_->file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, ts).good()) {
+    auto uid = unpadded(ts);
+    uid.erase(0, uid.find_first_not_of(' '));
+    if (!uid.empty()) return uid;
   }
-  return DcmXfer(impl_->file.getDataset()->getOriginalXfer()).getXferID();
+  const char* id = DcmXfer(impl_->file.getDataset()->getOriginalXfer()).getXferID();
+  return id ? id : "";
 }
 
 DcmFileFormat& DicomFile::dcmtk() const { return impl_->file; }

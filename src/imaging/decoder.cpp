@@ -44,16 +44,6 @@ std::optional<std::int32_t> stored_value(DcmItem& ds, const DcmTagKey& tag, bool
   return is_signed ? static_cast<std::int32_t>(static_cast<std::int16_t>(*w)) : static_cast<std::int32_t>(*w);
 }
 
-std::string transfer_syntax_of(DcmFileFormat& ff) {
-  OFString uid;
-  if (ff.getMetaInfo() != nullptr && ff.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, uid).good()) {
-    const std::string t = detail::trimmed(std::string(uid.c_str(), uid.size()));
-    if (!t.empty()) return t;
-  }
-  const DcmXfer xfer(ff.getDataset()->getOriginalXfer());
-  return xfer.getXferID() ? xfer.getXferID() : "";
-}
-
 std::optional<PixelSpacing> spacing_of(DcmItem& ds) {
   const std::pair<DcmTagKey, const char*> sources[] = {{DCM_PixelSpacing, "PixelSpacing"},
                                                         {DCM_ImagerPixelSpacing, "ImagerPixelSpacing"},
@@ -160,7 +150,7 @@ Image decode_loaded(const dicom::DicomFile& source, const DecodeOptions& opt) {
   detail::register_dcmtk_decoders();
   DcmFileFormat& ff = source.dcmtk();
   DcmDataset& ds = *ff.getDataset();
-  const std::string ts = transfer_syntax_of(ff);
+  const std::string ts = source.transfer_syntax();
 
   DcmElement* pixel_data = nullptr;
   if (ds.findAndGetElement(DCM_PixelData, pixel_data).bad() || pixel_data == nullptr) {

@@ -12,7 +12,7 @@
 #include <system_error>
 
 #include "osteon/core/error.hpp"
-#include "osteon/dicom/uid.hpp"
+#include "osteon/core/uid.hpp"
 
 namespace osteon::results::detail {
 namespace {
@@ -86,7 +86,7 @@ SourceImage load_source(const ResultContext& ctx) {
   src.study_uid = get_string(*src.dataset, DCM_StudyInstanceUID);
   src.series_uid = get_string(*src.dataset, DCM_SeriesInstanceUID);
   for (const auto* uid : {&src.sop_class_uid, &src.sop_instance_uid, &src.study_uid, &src.series_uid})
-    if (!dicom::is_valid_uid(*uid))
+    if (!osteon::is_valid_uid(*uid))
       throw Error(Errc::dicom_missing_uid, "results: source lacks a valid SOP class, SOP instance, study or series UID: " + file.string());
   Uint16 rows = 0, cols = 0;
   src.dataset->findAndGetUint16(DCM_Rows, rows);
@@ -141,7 +141,7 @@ void save_file(DcmFileFormat& file, const std::filesystem::path& out) {
 
 void validate_context(const ResultContext& ctx) {
   const auto bad = [](const std::string& what) { throw Error(Errc::invalid_argument, "results: " + what); };
-  if (!dicom::is_valid_uid(ctx.device.uid)) bad("device observer UID is missing or invalid: '" + ctx.device.uid + "'");
+  if (!osteon::is_valid_uid(ctx.device.uid)) bad("device observer UID is missing or invalid: '" + ctx.device.uid + "'");
   if (ctx.device.name.empty()) bad("device observer name is required");
   if (ctx.algorithm.name.empty() || ctx.algorithm.version.empty()) bad("algorithm name and version are required");
   for (const auto* lo : {&ctx.device.manufacturer, &ctx.device.model_name, &ctx.device.serial_number,
@@ -150,8 +150,8 @@ void validate_context(const ResultContext& ctx) {
 }
 
 std::string new_uid(const ResultContext& ctx) {
-  std::string uid = ctx.new_uid ? ctx.new_uid() : dicom::make_uid();
-  if (!dicom::is_valid_uid(uid)) throw Error(Errc::internal, "results: the UID generator made an invalid UID: '" + uid + "'");
+  std::string uid = ctx.new_uid ? ctx.new_uid() : osteon::make_uid();
+  if (!osteon::is_valid_uid(uid)) throw Error(Errc::internal, "results: the UID generator made an invalid UID: '" + uid + "'");
   return uid;
 }
 
@@ -163,7 +163,7 @@ SeriesSpec resolve_series(const SeriesSpec& spec, const SeriesSpec& defaults) {
     throw Error(Errc::invalid_argument, "results: series and instance numbers must be positive");
   if (s.description.size() > 64 || s.description.find('\\') != std::string::npos)
     throw Error(Errc::invalid_argument, "results: series description longer than 64 characters or with a backslash");
-  if (!s.series_uid.empty() && !dicom::is_valid_uid(s.series_uid))
+  if (!s.series_uid.empty() && !osteon::is_valid_uid(s.series_uid))
     throw Error(Errc::invalid_argument, "results: invalid series UID '" + s.series_uid + "'");
   return s;
 }

@@ -8,7 +8,7 @@
 #include "osteon/core/error.hpp"
 #include "osteon/results/findings.hpp"
 #include "osteon/results/result_context.hpp"
-#include "osteon/dicom/uid.hpp"
+#include "osteon/core/uid.hpp"
 
 namespace osteon::results {
 
@@ -101,7 +101,7 @@ ObjectReference read_reference(const std::filesystem::path& file) {
   ref.series_instance_uid = detail::get_string(ds, DCM_SeriesInstanceUID);
   ref.study_instance_uid = detail::get_string(ds, DCM_StudyInstanceUID);
   for (const auto* uid : {&ref.sop_class_uid, &ref.sop_instance_uid, &ref.series_instance_uid, &ref.study_instance_uid})
-    if (!dicom::is_valid_uid(*uid)) throw Error(Errc::dicom_missing_uid, "results: missing or invalid UID in " + file.string());
+    if (!osteon::is_valid_uid(*uid)) throw Error(Errc::dicom_missing_uid, "results: missing or invalid UID in " + file.string());
   return ref;
 }
 

@@ -7,7 +7,7 @@
 #include <future>
 
 #include "osteon/results/sr_writer.hpp"
-#include "osteon/dicom/uid.hpp"
+#include "osteon/core/uid.hpp"
 #include "results_fixture.hpp"
 
 using namespace osteon::test::results;
@@ -29,7 +29,7 @@ std::string one_value(const SrView& sr, const std::string& value, const std::str
 void check_common(const SrView& sr, r::SrDocumentClass cls, const fs::path& source,
                   const std::string& algorithm) {
   CHECK(sr.sop_class_uid == r::sr_sop_class_uid(cls));
-  CHECK(osteon::dicom::is_valid_uid(sr.sop_instance_uid));
+  CHECK(osteon::is_valid_uid(sr.sop_instance_uid));
   CHECK(sr.sop_instance_uid.rfind("2.25.", 0) == 0);
   CHECK(sr.study_uid == attribute(source, "StudyInstanceUID"));
   CHECK(sr.series_uid != attribute(source, "SeriesInstanceUID"));
@@ -71,7 +71,7 @@ void check_common(const SrView& sr, r::SrDocumentClass cls, const fs::path& sour
       if (c.concept_value == "112039") ++ids;
       if (c.concept_value == "112040") {
         ++uids;
-        CHECK(osteon::dicom::is_valid_uid(c.text));
+        CHECK(osteon::is_valid_uid(c.text));
       }
       if (c.concept_value == "363698007") CHECK(c.relationship == "HAS CONCEPT MOD");
     }

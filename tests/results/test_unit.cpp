@@ -11,7 +11,7 @@
 #include "osteon/core/error.hpp"
 #include "osteon/results/sc_writer.hpp"
 #include "osteon/results/sr_writer.hpp"
-#include "osteon/dicom/uid.hpp"
+#include "osteon/core/uid.hpp"
 #include "results_fixture.hpp"
 
 using namespace osteon::test::results;
@@ -44,31 +44,31 @@ r::ImplantSide identified(r::Laterality side) {
 TEST_CASE("New UIDs are 2.25 UUID-derived, valid and unique", "[unit]") {
   std::set<std::string> seen;
   for (int i = 0; i < 2000; ++i) {
-    const std::string uid = osteon::dicom::make_uid();
+    const std::string uid = osteon::make_uid();
     REQUIRE(uid.rfind("2.25.", 0) == 0);
     REQUIRE(uid.size() <= 44);
-    REQUIRE(osteon::dicom::is_valid_uid(uid));
+    REQUIRE(osteon::is_valid_uid(uid));
     seen.insert(uid);
   }
   CHECK(seen.size() == 2000);
-  CHECK(osteon::dicom::is_valid_uid("1.2.840.10008.5.1.4.1.1.88.34"));
-  CHECK(osteon::dicom::is_valid_uid("0.1"));
-  CHECK_FALSE(osteon::dicom::is_valid_uid(""));
-  CHECK_FALSE(osteon::dicom::is_valid_uid("1..2"));
-  CHECK_FALSE(osteon::dicom::is_valid_uid("1.2."));
-  CHECK_FALSE(osteon::dicom::is_valid_uid("1.02"));
-  CHECK_FALSE(osteon::dicom::is_valid_uid("1.2a"));
-  CHECK_FALSE(osteon::dicom::is_valid_uid(std::string(65, '1')));
+  CHECK(osteon::is_valid_uid("1.2.840.10008.5.1.4.1.1.88.34"));
+  CHECK(osteon::is_valid_uid("0.1"));
+  CHECK_FALSE(osteon::is_valid_uid(""));
+  CHECK_FALSE(osteon::is_valid_uid("1..2"));
+  CHECK_FALSE(osteon::is_valid_uid("1.2."));
+  CHECK_FALSE(osteon::is_valid_uid("1.02"));
+  CHECK_FALSE(osteon::is_valid_uid("1.2a"));
+  CHECK_FALSE(osteon::is_valid_uid(std::string(65, '1')));
 }
 
 TEST_CASE("Derived UIDs are stable for a seed, valid, and differ between seeds", "[unit]") {
   // The value is part of the node's contract: a re-run (or an upgraded node) writes the same UIDs.
-  CHECK(osteon::dicom::derived_uid("osteon-device|OSTEON|/var/lib/osteon") ==
+  CHECK(osteon::derived_uid("osteon-device|OSTEON|/var/lib/osteon") ==
         "2.25.336126728264080575475212162972839414916");
-  const auto a = osteon::dicom::derived_uid("1.2.3|bone_age|0");
-  CHECK(osteon::dicom::is_valid_uid(a));
-  CHECK(a == osteon::dicom::derived_uid("1.2.3|bone_age|0"));
-  CHECK(a != osteon::dicom::derived_uid("1.2.3|bone_age|1"));
+  const auto a = osteon::derived_uid("1.2.3|bone_age|0");
+  CHECK(osteon::is_valid_uid(a));
+  CHECK(a == osteon::derived_uid("1.2.3|bone_age|0"));
+  CHECK(a != osteon::derived_uid("1.2.3|bone_age|1"));
 }
 
 TEST_CASE("SR classes are named by word or SOP class UID", "[unit]") {

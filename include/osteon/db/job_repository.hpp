@@ -7,7 +7,6 @@
 
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
-#include "osteon/jobs/queue.hpp"
 
 namespace osteon::db {
 
@@ -56,19 +55,20 @@ class JobRepository {
   Database& db_;
 };
 
-/// One pipeline's jobs as a durable queue (src/jobs): claim the oldest due job, or one whose
-/// lease ran out; settle it with its finding. Only the claim of the job's current attempt settles.
-class JobQueue final : public jobs::Store<JobRow, FindingRow> {
+/// One pipeline's jobs as a durable queue (the store jobs::Engine claims from): claim the oldest
+/// due job, or one whose lease ran out; settle it with its finding. Only the claim of the job's
+/// current attempt settles.
+class JobQueue {
  public:
   JobQueue(Database& db, std::string pipeline) : db_(db), pipeline_(std::move(pipeline)) {}
 
-  std::optional<JobRow> claim(const std::string& now, const std::string& lease_until) override;
+  std::optional<JobRow> claim(const std::string& now, const std::string& lease_until);
   /// The job ends with its finding (done or not-analysable), committed in one transaction.
-  void done(const JobRow& job, const FindingRow& finding, const std::string& now) override;
-  void retry_at(const JobRow& job, const FindingRow& finding, const std::string& reason, const std::string& at) override;
-  void failed(const JobRow& job, const FindingRow& finding, const std::string& reason, const std::string& now) override;
+  void done(const JobRow& job, const FindingRow& finding, const std::string& now);
+  void retry_at(const JobRow& job, const FindingRow& finding, const std::string& reason, const std::string& at);
+  void failed(const JobRow& job, const FindingRow& finding, const std::string& reason, const std::string& now);
   /// Notes why the pipeline's queued jobs are waiting (e.g. its models are not installed).
-  void note_waiting(const std::string& reason) override;
+  void note_waiting(const std::string& reason);
 
  private:
   Database& db_;

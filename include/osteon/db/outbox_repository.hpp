@@ -6,7 +6,6 @@
 
 #include "osteon/db/database.hpp"
 #include "osteon/db/table.hpp"
-#include "osteon/jobs/queue.hpp"
 
 namespace osteon::db {
 
@@ -61,17 +60,17 @@ class OutboxRepository {
   Database& db_;
 };
 
-/// The outbox as a durable queue (src/jobs): pending -> sending -> delivered | failed. Only the
-/// claim of a row's current attempt settles it.
-class OutboxQueue final : public jobs::Store<OutboxRow, DeliveryReceipt> {
+/// The outbox as a durable queue (the store jobs::Engine claims from): pending -> sending ->
+/// delivered | failed. Only the claim of a row's current attempt settles it.
+class OutboxQueue {
  public:
   explicit OutboxQueue(Database& db) : db_(db) {}
-  std::optional<OutboxRow> claim(const std::string& now, const std::string& lease_until) override;
-  void done(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& now) override;
+  std::optional<OutboxRow> claim(const std::string& now, const std::string& lease_until);
+  void done(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& now);
   void retry_at(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& error,
-                const std::string& at) override;
+                const std::string& at);
   void failed(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& error,
-              const std::string& now) override;
+              const std::string& now);
 
  private:
   Database& db_;

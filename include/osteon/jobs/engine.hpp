@@ -49,13 +49,15 @@ struct Settlement {
 Settlement settle(const QueueSettings& settings, std::int64_t id, std::int64_t attempts, Verdict verdict,
                   const std::string& reason);
 
-template <typename Item, typename Result>
+template <typename Item, typename Result, Store<Item, Result> StoreT>
 class QueueLane final : public Lane {
  public:
-  QueueLane(std::unique_ptr<Store<Item, Result>> store, std::shared_ptr<Runner<Item, Result>> runner)
+  QueueLane(std::unique_ptr<StoreT> store, std::shared_ptr<Runner<Item, Result>> runner)
       : store_(std::move(store)), runner_(std::move(runner)) {}
   std::optional<std::string> unavailable_reason() override { return runner_->unavailable_reason(); }
-  void note_waiting(const std::string& reason) override { store_->note_waiting(reason); }
+  void note_waiting(const std::string& reason) override {
+    if constexpr (requires { store_->note_waiting(reason); }) store_->note_waiting(reason);
+  }
   bool step(const QueueSettings& settings) override {
     const auto now = std::chrono::system_clock::now();
     const auto item = store_->claim(utc_timestamp(now), utc_timestamp(now + settings.lease));
@@ -78,14 +80,14 @@ class QueueLane final : public Lane {
   }
 
  private:
-  std::unique_ptr<Store<Item, Result>> store_;
+  std::unique_ptr<StoreT> store_;
   std::shared_ptr<Runner<Item, Result>> runner_;
 };
 
 /// A lane over a typed queue: the store on the worker's connection, the runner shared or not.
-template <typename Item, typename Result>
-std::unique_ptr<Lane> make_lane(std::unique_ptr<Store<Item, Result>> store, std::shared_ptr<Runner<Item, Result>> runner) {
-  return std::make_unique<QueueLane<Item, Result>>(std::move(store), std::move(runner));
+template <typename Item, typename Result, Store<Item, Result> StoreT>
+std::unique_ptr<Lane> make_lane(std::unique_ptr<StoreT> store, std::shared_ptr<Runner<Item, Result>> runner) {
+  return std::make_unique<QueueLane<Item, Result, StoreT>>(std::move(store), std::move(runner));
 }
 
 class Engine {

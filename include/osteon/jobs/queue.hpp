@@ -5,6 +5,7 @@
 // A claim is fenced by its attempt number: a store accepts the outcome only from the claim that
 // holds the item now, so a worker whose lease ran out cannot overwrite a newer attempt.
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,20 +36,20 @@ struct Attempt {
   Result result{};     // what the store records with the verdict
 };
 
-/// The durable side of a queue. `Item` has `id` and `attempts` (the attempt it was claimed for).
-/// Implementations keep their SQL to themselves (SQLite today; PostgreSQL is the next backend).
-template <typename Item, typename Result>
-class Store {
- public:
-  virtual ~Store() = default;
-  /// Takes the oldest due item, or one whose lease expired before `now`: running, attempts + 1,
-  /// leased until `lease_until`.
-  virtual std::optional<Item> claim(const std::string& now, const std::string& lease_until) = 0;
-  virtual void done(const Item& item, const Result& result, const std::string& now) = 0;
-  virtual void retry_at(const Item& item, const Result& result, const std::string& reason, const std::string& at) = 0;
-  virtual void failed(const Item& item, const Result& result, const std::string& reason, const std::string& now) = 0;
-  /// Tells queued items why they wait (the runner is unavailable). Optional.
-  virtual void note_waiting(const std::string& /*reason*/) {}
+/// The durable side of a queue, as the engine needs it (db::JobQueue and db::OutboxQueue are the
+/// SQLite ones; a PostgreSQL backend provides the same members). `Item` has `id` and `attempts`
+/// (the attempt it was claimed for). A concept, not a base class: the db layer, which jobs uses,
+/// does not depend on jobs.
+///   claim(now, lease_until): the oldest due item, or one whose lease expired before `now`:
+///     running, attempts + 1, leased until `lease_until`;
+///   done / retry_at / failed: settle an item, only if it is still held by that attempt;
+///   note_waiting(reason), optional: tells queued items why they wait.
+template <typename S, typename Item, typename Result>
+concept Store = requires(S& store, const Item& item, const Result& result, const std::string& text) {
+  { store.claim(text, text) } -> std::same_as<std::optional<Item>>;
+  store.done(item, result, text);
+  store.retry_at(item, result, text, text);
+  store.failed(item, result, text, text);
 };
 
 /// What a queue does with one claimed item. Shared by the queue's workers: must be thread-safe.

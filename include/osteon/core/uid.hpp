@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace osteon::dicom {
+namespace osteon {
 
 /// A new, globally unique UID "2.25.<decimal>" (at most 44 characters). Thread-safe.
 std::string make_uid();
@@ -19,4 +19,4 @@ std::string derived_uid(std::string_view seed);
 /// no leading zero in a component other than "0" itself.
 bool is_valid_uid(std::string_view uid);
 
-} // namespace osteon::dicom
+} // namespace osteon

@@ -1,4 +1,4 @@
-#include "osteon/dicom/uid.hpp"
+#include "osteon/core/uid.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -6,7 +6,7 @@
 
 #include "osteon/core/sha256.hpp"
 
-namespace osteon::dicom {
+namespace osteon {
 namespace {
 
 __extension__ using u128 = unsigned __int128;
@@ -57,4 +57,4 @@ bool is_valid_uid(std::string_view uid) {
   }
 }
 
-} // namespace osteon::dicom
+} // namespace osteon
