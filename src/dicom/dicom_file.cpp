@@ -7,22 +7,15 @@
 
 #include <atomic>
 
-#include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
+#include "osteon/dicom/dcmtk_bridge.hpp"
 #include "osteon/dicom/nesting_guard.hpp"
 
 namespace osteon::dicom {
 
 namespace {
 std::atomic<std::uint64_t> load_count{0};
-
-// DICOM pads values with spaces (and UIDs with NUL); callers want clean values.
-std::string unpadded(const OFString& value) {
-  std::string s = value.c_str();
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
-  return s;
-}
 } // namespace
 
 struct DicomFile::Impl {
@@ -35,44 +28,33 @@ DicomFile::DicomFile(DicomFile&&) noexcept = default;
 DicomFile& DicomFile::operator=(DicomFile&&) noexcept = default;
 DicomFile::~DicomFile() = default;
 
-DicomFile DicomFile::load(const std::filesystem::path& file) {
+DicomFile DicomFile::open(const std::filesystem::path& file, std::uint32_t max_read_length) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) throw Error(Errc::not_found, "no such file: " + file.string());
   require_sane_nesting(file);
   auto impl = std::make_unique<Impl>();
   impl->path = file;
-  const OFCondition loaded =
-      impl->file.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, DCM_MaxReadLength, ERM_autoDetect);
-  if (loaded.bad()) throw Error(Errc::dicom_unparseable, fmt::format("not a readable DICOM file ({})", loaded.text()));
+  check(impl->file.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, max_read_length, ERM_autoDetect),
+        Errc::dicom_unparseable, "not a readable DICOM file");
   ++load_count;
   return DicomFile(std::move(impl));
 }
 
-DicomFile DicomFile::load_header(const std::filesystem::path& file) {
-  require_sane_nesting(file);
-  auto impl = std::make_unique<Impl>();
-  impl->path = file;
-  const OFCondition loaded = impl->file.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
-  if (loaded.bad()) throw Error(Errc::dicom_unparseable, fmt::format("cannot parse dataset: {}", loaded.text()));
-  ++load_count;
-  return DicomFile(std::move(impl));
-}
+DicomFile DicomFile::load(const std::filesystem::path& file) { return open(file, DCM_MaxReadLength); }
+
+// Longer values stay in the file; DCMTK reads them from there when they are asked for.
+DicomFile DicomFile::load_header(const std::filesystem::path& file) { return open(file, 4096); }
 
 const std::filesystem::path& DicomFile::path() const { return impl_->path; }
 
 std::string DicomFile::string(std::uint16_t group, std::uint16_t element) const {
-  OFString value;
-  if (impl_->file.getDataset()->findAndGetOFStringArray(DcmTagKey(group, element), value).bad()) return {};
-  return unpadded(value);
+  return get_string(*impl_->file.getDataset(), DcmTagKey(group, element));
 }
 
 std::string DicomFile::transfer_syntax() const {
-  OFString ts;
-  if (impl_->file.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, ts).good()) {
-    auto uid = unpadded(ts);
-    uid.erase(0, uid.find_first_not_of(' '));
-    if (!uid.empty()) return uid;
-  }
+  auto uid = get_string(*impl_->file.getMetaInfo(), DCM_TransferSyntaxUID);
+  uid.erase(0, uid.find_first_not_of(' '));
+  if (!uid.empty()) return uid;
   const char* id = DcmXfer(impl_->file.getDataset()->getOriginalXfer()).getXferID();
   return id ? id : "";
 }

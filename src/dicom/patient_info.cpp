@@ -10,19 +10,16 @@
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
-#include "osteon/dicom/nesting_guard.hpp"
+#include "osteon/dicom/dcmtk_bridge.hpp"
+#include "osteon/dicom/dicom_file.hpp"
 
 namespace osteon::dicom {
 namespace {
 
 // The value trimmed of padding (spaces, NUL) and upper-cased; empty when absent.
 std::string get(DcmDataset& ds, const DcmTagKey& tag) {
-  OFString value;
-  if (ds.findAndGetOFString(tag, value).bad()) return {};
-  std::string s(value.c_str());
-  const auto not_space = [](unsigned char ch) { return !std::isspace(ch) && ch != '\0'; };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+  std::string s = get_string(ds, tag);
+  s.erase(s.begin(), std::find_if(s.begin(), s.end(), [](unsigned char ch) { return !std::isspace(ch); }));
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
   return s;
 }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
+#include "osteon/dicom/dcmtk_bridge.hpp"
+#include "osteon/dicom/dicom_file.hpp"
 
 namespace osteon::dicom {
 
@@ -29,17 +31,14 @@ std::optional<std::string> sr_class_uid(std::string_view name) {
 void convert_sr_class(const std::filesystem::path& in, std::string_view class_name, const std::filesystem::path& out) {
   const auto type = doc_type(class_name);
   if (!type) throw Error(Errc::invalid_argument, fmt::format("unknown SR class '{}'", class_name));
-  DcmFileFormat ff;
-  OFCondition cond = ff.loadFile(in.c_str());
+  const DicomFile source = DicomFile::load(in);
   DSRDocument doc;
-  if (cond.good()) cond = doc.read(*ff.getDataset());
+  OFCondition cond = doc.read(*source.dcmtk().getDataset());
   if (cond.good()) cond = doc.changeDocumentType(*type);
   DcmFileFormat converted;
   if (cond.good()) cond = doc.write(*converted.getDataset());
-  if (cond.good()) cond = converted.saveFile(out.c_str(), EXS_LittleEndianExplicit);
-  if (cond.bad()) {
-    throw Error(Errc::dicom_unparseable, fmt::format("cannot convert {} to {} SR: {}", in.string(), class_name, cond.text()));
-  }
+  check(cond, Errc::dicom_unparseable, fmt::format("cannot convert {} to {} SR", in.string(), class_name));
+  save(converted, out);
 }
 
 } // namespace osteon::dicom

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
+#include "osteon/dicom/dicom_file.hpp"
 
 namespace osteon::dimse {
 
@@ -165,16 +166,15 @@ std::optional<std::string> take_tls_alert_from_peer() {
 
 SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::filesystem::path& file) {
   SendOutcome out;
-  DcmFileFormat ff;
-  OFCondition cond = ff.loadFile(file.c_str());
-  if (cond.bad()) {
-    return {SendResult::failed_permanent, 0xFFFF, fmt::format("cannot read {}: {}", file.string(), cond.text())};
+  std::optional<dicom::DicomFile> loaded;
+  try {
+    loaded.emplace(dicom::DicomFile::load(file));
+  } catch (const Error& e) {
+    return {SendResult::failed_permanent, 0xFFFF, fmt::format("cannot read {}: {}", file.string(), e.what())};
   }
-  DcmDataset* ds = ff.getDataset();
-  OFString sop_class;
-  OFString sop_instance;
-  ds->findAndGetOFString(DCM_SOPClassUID, sop_class);
-  ds->findAndGetOFString(DCM_SOPInstanceUID, sop_instance);
+  DcmDataset* ds = loaded->dcmtk().getDataset();
+  const std::string sop_class = loaded->string(0x0008, 0x0016);
+  const std::string sop_instance = loaded->string(0x0008, 0x0018);
   const E_TransferSyntax original = ds->getOriginalXfer();
   std::vector<const char*> syntaxes;
   const char* own = DcmXfer(original).getXferID();
@@ -190,7 +190,7 @@ SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::
     s.tls = make_tls_layer(peer.tls, error);
     if (!s.tls) return {SendResult::failed_permanent, 0xFFFF, error};
   }
-  cond = ASC_initializeNetwork(NET_REQUESTOR, 0, settings.acse_timeout_s, &s.net);
+  OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, settings.acse_timeout_s, &s.net);
   if (cond.good()) cond = ASC_createAssociationParameters(&s.params, settings.max_pdu);
   if (cond.good() && s.tls) cond = ASC_setTransportLayer(s.net, s.tls.get(), 0);
   if (cond.good() && s.tls) cond = ASC_setTransportLayerType(s.params, OFTrue);

@@ -15,22 +15,19 @@
 #include "frame_reader.hpp"
 #include "j2k_codec.hpp"
 #include "osteon/core/error.hpp"
-#include "osteon/dicom/nesting_guard.hpp"
+#include "osteon/dicom/dcmtk_bridge.hpp"
+#include "osteon/dicom/dicom_file.hpp"
 #include "pixel_module.hpp"
 
 namespace osteon::imaging {
 
 void write_jpeg2000_copy(const std::filesystem::path& in, const std::filesystem::path& out,
                          const J2kEncodeOptions& options) {
-  dicom::require_sane_nesting(in);
   detail::register_dcmtk_decoders();
-  DcmFileFormat ff;
-  if (const auto c = ff.loadFile(in.c_str()); c.bad()) {
-    throw Error(Errc::dicom_unparseable, fmt::format("cannot read {}: {}", in.string(), c.text()));
-  }
+  const dicom::DicomFile source = dicom::DicomFile::load(in);
+  DcmFileFormat& ff = source.dcmtk();
   DcmDataset& ds = *ff.getDataset();
-  OFString ts;
-  ff.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, ts);
+  const std::string ts = source.transfer_syntax();
   DcmElement* element = nullptr;
   if (ds.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
     throw Error(Errc::not_found, "the object has no Pixel Data");
@@ -63,7 +60,7 @@ void write_jpeg2000_copy(const std::filesystem::path& in, const std::filesystem:
   for (auto& cs : codestreams) {
     if (const auto c = seq->storeCompressedFrame(offsets, cs.data(), static_cast<Uint32>(cs.size()), 0); c.bad()) {
       delete seq;
-      throw Error(Errc::internal, fmt::format("cannot store a JPEG 2000 frame: {}", c.text()));
+      throw dicom::error_of(c, Errc::internal, "cannot store a JPEG 2000 frame");
     }
   }
   offset_table->createOffsetTable(offsets);
@@ -81,9 +78,7 @@ void write_jpeg2000_copy(const std::filesystem::path& in, const std::filesystem:
     ds.putAndInsertString(DCM_LossyImageCompressionMethod, "ISO_15444_1");
     ds.putAndInsertString(DCM_LossyImageCompressionRatio, fmt::format("{:.2f}", options.compression_ratio).c_str());
   }
-  if (const auto c = ff.saveFile(out.c_str(), xfer); c.bad()) {
-    throw Error(Errc::io_error, fmt::format("cannot write {}: {}", out.string(), c.text()));
-  }
+  dicom::save(ff, out, xfer);
 }
 
 } // namespace osteon::imaging

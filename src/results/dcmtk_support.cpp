@@ -45,13 +45,7 @@ bool needs_conversion(const std::string& charset) {
 } // namespace
 
 void check(const OFCondition& cond, std::string_view what) {
-  if (cond.bad()) throw Error(Errc::internal, fmt::format("results: {}: {}", what, cond.text()));
-}
-
-std::string get_string(DcmItem& item, const DcmTagKey& tag) {
-  OFString value;
-  if (item.findAndGetOFStringArray(tag, value).bad()) return {};
-  return std::string(value.c_str(), value.size());
+  if (cond.bad()) throw dicom::error_of(cond, Errc::internal, fmt::format("results: {}", what));
 }
 
 SourceImage load_source(const ResultContext& ctx) {
@@ -60,26 +54,17 @@ SourceImage load_source(const ResultContext& ctx) {
   if (ctx.source) {
     src.dataset = ctx.source->dcmtk().getDataset();
   } else {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec))
-      throw Error(Errc::not_found, "results: source image not found: " + file.string());
-    src.file = std::make_unique<DcmFileFormat>();
-    // Values over 256 KiB (the pixel data) stay on disk: only attributes are needed here.
-    const OFCondition loaded = src.file->loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 256 * 1024);
-    if (loaded.bad())
-      throw Error(Errc::dicom_unparseable, fmt::format("results: cannot read source {}: {}", file.string(), loaded.text()));
-    src.dataset = src.file->getDataset();
+    // Only attributes are needed here: large values (the pixel data) stay on disk.
+    src.loaded = std::make_shared<dicom::DicomFile>(dicom::DicomFile::load_header(file));
+    src.dataset = src.loaded->dcmtk().getDataset();
   }
   const std::string charset = get_string(*src.dataset, DCM_SpecificCharacterSet);
   if (needs_conversion(charset)) {
-    if (!src.file) {  // the job's own file stays as it was received
-      src.file = std::make_unique<DcmFileFormat>(ctx.source->dcmtk());
-      src.dataset = src.file->getDataset();
-    }
-    const OFCondition converted = src.dataset->convertToUTF8();
-    if (converted.bad())
-      throw Error(Errc::dicom_unparseable,
-                  fmt::format("results: cannot convert source character set '{}' to UTF-8: {}", charset, converted.text()));
+    // A copy: the job's own file stays as it was received.
+    src.converted = std::make_unique<DcmFileFormat>(ctx.source ? ctx.source->dcmtk() : src.loaded->dcmtk());
+    src.dataset = src.converted->getDataset();
+    dicom::check(src.dataset->convertToUTF8(), Errc::dicom_unparseable,
+                 fmt::format("results: cannot convert source character set '{}' to UTF-8", charset));
   }
   src.sop_class_uid = get_string(*src.dataset, DCM_SOPClassUID);
   src.sop_instance_uid = get_string(*src.dataset, DCM_SOPInstanceUID);
@@ -119,23 +104,6 @@ void settle_character_set(DcmItem& dataset) {
     dataset.findAndDeleteElement(DCM_SpecificCharacterSet);
   } else {
     check(dataset.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192"), "Specific Character Set");
-  }
-}
-
-void save_file(DcmFileFormat& file, const std::filesystem::path& out) {
-  std::error_code ec;
-  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path(), ec);
-  std::filesystem::path temp = out;
-  temp += ".part";
-  const OFCondition saved = file.saveFile(temp.c_str(), EXS_LittleEndianExplicit);
-  if (saved.bad()) {
-    std::filesystem::remove(temp, ec);
-    throw Error(Errc::io_error, fmt::format("results: cannot write {}: {}", out.string(), saved.text()));
-  }
-  std::filesystem::rename(temp, out, ec);
-  if (ec) {
-    std::filesystem::remove(temp, ec);
-    throw Error(Errc::io_error, fmt::format("results: cannot rename into {}: {}", out.string(), ec.message()));
   }
 }
 

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "osteon/dicom/dcmtk_bridge.hpp"
+#include "osteon/dicom/dicom_file.hpp"
 #include "osteon/results/result_context.hpp"
 
 namespace osteon::results::detail {
@@ -18,12 +20,12 @@ namespace osteon::results::detail {
 /// Throws osteon::Error(internal) "results: <what>: <condition text>" when `cond` is bad.
 void check(const OFCondition& cond, std::string_view what);
 
-/// A string attribute's value (all values, backslash separated), or "" when absent.
-std::string get_string(DcmItem& item, const DcmTagKey& tag);
+using dicom::get_string;
 
 /// The analysed image, loaded and converted to UTF-8 when it declares another character set.
 struct SourceImage {
-  std::unique_ptr<DcmFileFormat> file;
+  std::shared_ptr<dicom::DicomFile> loaded;   // when the context had no loaded source
+  std::unique_ptr<DcmFileFormat> converted;   // a UTF-8 copy, when the source used another character set
   DcmDataset* dataset = nullptr;
   std::string sop_class_uid;
   std::string sop_instance_uid;
@@ -34,7 +36,7 @@ struct SourceImage {
 };
 
 /// The context's source: the job's loaded file when it has one (copied only when its character
-/// set must be converted), else loaded from ctx.source_file. Throws osteon::Error: not_found,
+/// set must be converted), else loaded (attributes only) from ctx.source_file. Throws osteon::Error: not_found,
 /// dicom_unparseable, dicom_missing_uid.
 SourceImage load_source(const ResultContext& ctx);
 
@@ -46,10 +48,6 @@ void copy_patient_and_study(DcmItem& source, DcmItem& destination, bool type2_em
 /// Sets Specific Character Set to ISO_IR 192 when any string value is not plain ASCII, and
 /// removes it otherwise (the default repertoire then applies).
 void settle_character_set(DcmItem& dataset);
-
-/// Saves with a Part 10 meta header, Explicit VR Little Endian, through a temporary file
-/// beside `out` that is renamed into place. Throws osteon::Error(io_error).
-void save_file(DcmFileFormat& file, const std::filesystem::path& out);
 
 /// Checks the parts of the context every writer needs (throws invalid_argument).
 void validate_context(const ResultContext& ctx);

@@ -89,11 +89,8 @@ SeriesSpec default_sc_series(AnalysisKind kind) {
 }
 
 ObjectReference read_reference(const std::filesystem::path& file) {
-  DcmFileFormat ff;
-  const OFCondition loaded = ff.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096 /*skip large values*/);
-  if (loaded.bad())
-    throw Error(Errc::dicom_unparseable, fmt::format("results: cannot read {}: {}", file.string(), loaded.text()));
-  DcmDataset& ds = *ff.getDataset();
+  const auto loaded = dicom::DicomFile::load_header(file);
+  DcmDataset& ds = *loaded.dcmtk().getDataset();
   ObjectReference ref;
   ref.file = file;
   ref.sop_class_uid = detail::get_string(ds, DCM_SOPClassUID);

@@ -172,7 +172,7 @@ ObjectReference write_sc(const ResultContext& ctx, AnalysisKind kind, const ScCo
                                   static_cast<unsigned long>(content.image.pixels.size())),
         "pixel data");
   settle_character_set(ds);
-  save_file(file, out);
+  dicom::save(file, out);
   log::info("results.sc_written", {{"kind", kind_name(kind)},
                                    {"study", ref.study_instance_uid},
                                    {"source", source.sop_instance_uid},

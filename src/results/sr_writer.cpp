@@ -78,7 +78,7 @@ ObjectReference write_sr(const ResultContext& ctx, const Findings& findings, con
   check(ds.putAndInsertString(DCM_SeriesInstanceUID, ref.series_instance_uid.c_str()), "series UID");
   copy_patient_and_study(*source.dataset, ds, false);  // verbatim, incl. Patient Age
   settle_character_set(ds);
-  save_file(file, out);
+  dicom::save(file, out);
   log::info("results.sr_written", {{"kind", kind_name(kind)},
                                    {"class", sr_class_name(ctx.sr_class)},
                                    {"study", ref.study_instance_uid},

@@ -19,7 +19,7 @@ class DicomFile {
   /// dicom_unparseable.
   static DicomFile load(const std::filesystem::path& file);
   /// The same without values longer than 4 KiB (pixel data, large LUTs): for the attributes
-  /// only. Throws osteon::Error(dicom_unparseable).
+  /// only. Throws osteon::Error: not_found, dicom_unparseable.
   static DicomFile load_header(const std::filesystem::path& file);
 
   DicomFile(DicomFile&&) noexcept;
@@ -42,6 +42,7 @@ class DicomFile {
  private:
   struct Impl;
   explicit DicomFile(std::unique_ptr<Impl> impl);
+  static DicomFile open(const std::filesystem::path& file, std::uint32_t max_read_length);
   std::unique_ptr<Impl> impl_;
 };
 
