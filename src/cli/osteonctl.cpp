@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "osteon/db/table_json.hpp"
+
 #include "osteon/core/config.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/db/database.hpp"
@@ -46,18 +48,7 @@ void print_table(const osteon::db::Table& t) {
 }
 
 void print_json(const osteon::db::Table& t, bool single) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& row : t.rows) {
-    nlohmann::json obj = nlohmann::json::object();
-    for (std::size_t c = 0; c < t.columns.size(); ++c) {
-      const auto& v = row[c];
-      if (std::holds_alternative<std::monostate>(v)) obj[t.columns[c]] = nullptr;
-      else if (const auto* i = std::get_if<std::int64_t>(&v)) obj[t.columns[c]] = *i;
-      else if (const auto* d = std::get_if<double>(&v)) obj[t.columns[c]] = *d;
-      else obj[t.columns[c]] = std::get<std::string>(v);
-    }
-    out.push_back(obj);
-  }
+  const nlohmann::json out = osteon::db::rows_json(t);
   std::cout << (single && !out.empty() ? out[0] : out).dump(2) << "\n";
 }
 

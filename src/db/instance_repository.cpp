@@ -11,6 +11,9 @@ Listing instances_where(const Filter& f) {
   Listing l;
   l.when("i.study_uid = ?", f.study_uid)
       .when("i.series_uid = ?", f.series_uid)
+      .when("i.sop_instance_uid = ?", f.sop_instance_uid)
+      .when("i.study_uid IN (SELECT study_uid FROM studies WHERE patient_id = ?)", f.patient_id)
+      .when("i.study_uid IN (SELECT study_uid FROM studies WHERE accession_number = ?)", f.accession_number)
       .when("upper(i.modality) = upper(?)", f.modality)
       .when("upper(i.body_part) = upper(?)", f.body_part)
       .when("i.calling_ae = ?", f.calling_ae)
@@ -125,7 +128,7 @@ Table InstanceRepository::studies(const Filter& f) {
                                 " group_concat(DISTINCT i.modality) AS modalities, count(DISTINCT i.series_uid) AS series,"
                                 " count(*) AS instances, sum(i.size_bytes) AS bytes, max(i.received_at) AS last_received"
                                 " FROM instances i JOIN studies s ON s.study_uid = i.study_uid",
-                                " GROUP BY s.study_uid ORDER BY last_received DESC", f.limit);
+                                " GROUP BY s.study_uid ORDER BY last_received DESC", f.limit, f.offset);
 }
 
 Table InstanceRepository::series(const Filter& f) {
@@ -134,7 +137,7 @@ Table InstanceRepository::series(const Filter& f) {
                                 " r.series_description, count(*) AS instances, sum(i.size_bytes) AS bytes,"
                                 " max(i.received_at) AS last_received"
                                 " FROM instances i JOIN series r ON r.series_uid = i.series_uid",
-                                " GROUP BY r.series_uid ORDER BY last_received DESC", f.limit);
+                                " GROUP BY r.series_uid ORDER BY last_received DESC", f.limit, f.offset);
 }
 
 Table InstanceRepository::instances(const Filter& f) {
@@ -142,7 +145,7 @@ Table InstanceRepository::instances(const Filter& f) {
                                 "SELECT i.sop_instance_uid, i.study_uid, i.series_uid, i.sop_class_uid, i.modality,"
                                 " i.body_part, i.view_position, i.laterality, i.transfer_syntax_uid, i.size_bytes,"
                                 " i.sha256, i.calling_ae, i.received_at, i.path, i.routing FROM instances i",
-                                " ORDER BY i.received_at DESC, i.sop_instance_uid", f.limit);
+                                " ORDER BY i.received_at DESC, i.sop_instance_uid", f.limit, f.offset);
 }
 
 Table InstanceRepository::associations(const Filter& f) {
@@ -153,7 +156,7 @@ Table InstanceRepository::associations(const Filter& f) {
       .run(db_,
            "SELECT id, peer_host, calling_ae, called_ae, started_at, ended_at, echoes, stores_ok,"
            " stores_failed, bytes, result FROM associations",
-           " ORDER BY id DESC", f.limit);
+           " ORDER BY id DESC", f.limit, f.offset);
 }
 
 Table InstanceRepository::stats() {

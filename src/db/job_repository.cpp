@@ -85,7 +85,8 @@ std::int64_t JobRepository::count(const std::string& state) {
 namespace {
 Listing jobs_where(const JobFilter& f) {
   Listing l;
-  l.when("j.state = ?", f.state)
+  l.when("j.id = ?", f.id)
+      .when("j.state = ?", f.state)
       .when("j.pipeline = ?", f.pipeline)
       .when("i.study_uid = ?", f.study_uid)
       .when("j.sop_instance_uid = ?", f.sop_instance_uid);
@@ -98,7 +99,7 @@ Table JobRepository::jobs(const JobFilter& f) {
                            "SELECT j.id, j.sop_instance_uid, i.study_uid, j.pipeline, j.profile, j.state, j.attempts,"
                            " j.reason, j.created_at, j.started_at, j.finished_at, j.timings"
                            " FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid",
-                           " ORDER BY j.id DESC", f.limit);
+                           " ORDER BY j.id DESC", f.limit, f.offset);
 }
 
 Table JobRepository::findings(const JobFilter& f) {
@@ -107,7 +108,7 @@ Table JobRepository::findings(const JobFilter& f) {
                            " f.data, f.model_name, f.model_version, f.model_sha256, f.timings, f.created_at"
                            " FROM findings f JOIN jobs j ON j.id = f.job_id"
                            " JOIN instances i ON i.sop_instance_uid = f.sop_instance_uid",
-                           " ORDER BY f.id DESC", f.limit);
+                           " ORDER BY f.id DESC", f.limit, f.offset);
 }
 
 } // namespace osteon::db

@@ -85,13 +85,14 @@ std::int64_t OutboxRepository::count(const std::string& state) {
 
 Table OutboxRepository::list(const OutboxFilter& f) {
   return Listing()
+      .when("id = ?", f.id)
       .when("state = ?", f.state)
       .when("destination = ?", f.destination)
       .when("study_uid = ?", f.study_uid)
       .run(db_,
            "SELECT id, sop_instance_uid, sop_class_uid, destination, ae_title, host, port, state, attempts,"
            " next_attempt_at, last_error, sent_as, created_at, delivered_at FROM outbox",
-           " ORDER BY id DESC", f.limit);
+           " ORDER BY id DESC", f.limit, f.offset);
 }
 
 } // namespace osteon::db

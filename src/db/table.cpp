@@ -2,11 +2,13 @@
 
 namespace osteon::db {
 
-Table query_table(Database& db, const std::string& sql, const std::vector<std::string>& binds, int limit) {
-  auto st = db.prepare(sql + " LIMIT ?");
+Table query_table(Database& db, const std::string& sql, const std::vector<std::string>& binds, int limit,
+                  int offset) {
+  auto st = db.prepare(sql + " LIMIT ? OFFSET ?");
   int i = 0;
   for (const auto& b : binds) st.bind(++i, b);
   st.bind(++i, limit);
+  st.bind(++i, offset);
   Table t;
   for (int c = 0; c < st.column_count(); ++c) t.columns.push_back(st.column_name(c));
   while (st.step()) {

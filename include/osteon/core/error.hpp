@@ -22,6 +22,8 @@ enum class Errc : std::uint16_t {
   network_error,       // association or DIMSE failure
   internal,            // a bug
   out_of_domain,       // an image unlike the data a model was validated on (not analysable)
+  method_not_allowed,  // an HTTP method a resource does not have
+  too_large,           // a request or upload over its size limit
 };
 
 struct ErrcInfo {

@@ -50,12 +50,16 @@ struct AssociationEnd {
 struct Filter {
   std::optional<std::string> study_uid;
   std::optional<std::string> series_uid;
+  std::optional<std::string> sop_instance_uid;
+  std::optional<std::string> patient_id;
+  std::optional<std::string> accession_number;
   std::optional<std::string> modality;
   std::optional<std::string> body_part;
   std::optional<std::string> calling_ae;
   std::optional<std::string> received_from;
   std::optional<std::string> received_to;
   int limit = 1000;
+  int offset = 0;  // rows skipped (paging)
 };
 
 class InstanceRepository {

@@ -33,11 +33,13 @@ struct FindingRow {
 };
 
 struct JobFilter {
+  std::optional<std::string> id;
   std::optional<std::string> state;
   std::optional<std::string> pipeline;
   std::optional<std::string> study_uid;
   std::optional<std::string> sop_instance_uid;
   int limit = 1000;
+  int offset = 0;  // rows skipped (paging)
 };
 
 class JobRepository {

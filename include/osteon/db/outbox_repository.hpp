@@ -34,10 +34,12 @@ struct DeliveryReceipt {
 };
 
 struct OutboxFilter {
+  std::optional<std::string> id;
   std::optional<std::string> state;
   std::optional<std::string> destination;
   std::optional<std::string> study_uid;
   int limit = 1000;
+  int offset = 0;  // rows skipped (paging)
 };
 
 class OutboxRepository {

@@ -16,23 +16,24 @@ struct Table {
   std::vector<std::vector<Value>> rows;
 };
 
-/// Runs `sql` with text binds and a trailing LIMIT ?; column types are kept.
-Table query_table(Database& db, const std::string& sql, const std::vector<std::string>& binds, int limit);
+/// Runs `sql` with text binds and a trailing LIMIT ? OFFSET ?; column types are kept.
+Table query_table(Database& db, const std::string& sql, const std::vector<std::string>& binds, int limit,
+                  int offset = 0);
 
 /// Appends "WHERE/AND clause" and its bind when the value is set.
 void add_condition(std::string& where, std::vector<std::string>& binds, const char* clause,
                    const std::optional<std::string>& value);
 
 /// A filtered listing: conditions added for the filter values that are set, then
-/// `select_from` + WHERE ... + `order` + LIMIT.
+/// `select_from` + WHERE ... + `order` + LIMIT + OFFSET.
 class Listing {
  public:
   Listing& when(const char* clause, const std::optional<std::string>& value) {
     add_condition(where_, binds_, clause, value);
     return *this;
   }
-  Table run(Database& db, const std::string& select_from, const std::string& order, int limit) const {
-    return query_table(db, select_from + where_ + order, binds_, limit);
+  Table run(Database& db, const std::string& select_from, const std::string& order, int limit, int offset = 0) const {
+    return query_table(db, select_from + where_ + order, binds_, limit, offset);
   }
 
  private:

@@ -1,0 +1,47 @@
+#pragma once
+// The admin console's JSON API (/healthz, /readyz, /api/v1/...): what the node tells its
+// admins. Reads use their own read-only connections to the node's database (SQLite WAL: readers
+// never block ingest). The node supplies what only it knows through NodeView.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "osteon/admin/http.hpp"
+
+namespace osteon::admin {
+
+struct ModelStatus {
+  std::string name;
+  std::string version;
+  std::string sha256;
+  std::string device;
+};
+
+struct PipelineStatus {
+  std::string name;
+  bool available = true;
+  std::string reason;  // why not, when unavailable
+};
+
+/// What the node knows about itself, for /api/v1/system and /readyz.
+struct NodeView {
+  std::string version;
+  std::string ae_title;
+  int dicom_port = 0;
+  int http_port = 0;
+  std::filesystem::path data_dir;
+  std::filesystem::path database;
+  std::int64_t min_free_bytes = 0;  // storage.min_free_mb: below it C-STOREs are refused
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+  std::vector<ModelStatus> models;
+  std::vector<PipelineStatus> pipelines;
+  std::function<std::int64_t()> free_bytes;  // on the spool's file system
+};
+
+/// Adds every API route to `router`. `view` must outlive the router.
+void add_api(Router& router, const NodeView& view);
+
+} // namespace osteon::admin

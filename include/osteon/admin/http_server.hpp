@@ -1,0 +1,30 @@
+#pragma once
+// The admin console's HTTP/1.1 server (Boost.Beast, inside the node's process): keep-alive,
+// request size and time limits, a fixed pool of threads. Beast-free header.
+#include <memory>
+
+#include "osteon/admin/http.hpp"
+
+namespace osteon::admin {
+
+class HttpServer {
+ public:
+  /// `router` must outlive the server.
+  HttpServer(HttpSettings settings, const Router& router);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// Binds and starts serving. A bind failure: Error(config_invalid) "cannot listen on host:port: why".
+  void start();
+  /// The port actually bound (settings.port, or the one chosen for port 0).
+  int port() const;
+  /// Stops accepting, lets requests being handled finish, closes kept-alive connections.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace osteon::admin

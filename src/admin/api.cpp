@@ -1,0 +1,285 @@
+// The API's routes. Listings share one shape: {"items": [...], "limit", "offset", "count"}.
+#include "osteon/admin/api.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "osteon/core/error.hpp"
+#include "osteon/db/instance_repository.hpp"
+#include "osteon/db/job_repository.hpp"
+#include "osteon/db/migrations.hpp"
+#include "osteon/db/outbox_repository.hpp"
+#include "osteon/db/table_json.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace osteon::admin {
+
+namespace {
+
+Response json_response(const json& body, int status = 200) {
+  Response r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+// Read-only connections, one per request being served, kept for the next request.
+class Readers {
+ public:
+  explicit Readers(fs::path database) : database_(std::move(database)) {}
+
+  template <typename Fn>
+  auto with(Fn&& fn) {
+    std::unique_ptr<db::Database> connection;
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        connection = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!connection) connection = std::make_unique<db::Database>(database_, db::Database::Mode::read_only);
+    auto result = fn(*connection);
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(connection));
+    return result;
+  }
+
+ private:
+  fs::path database_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<db::Database>> idle_;
+};
+
+struct Page {
+  int limit;
+  int offset;
+};
+
+Page page_of(const Request& r) {
+  return {static_cast<int>(r.integer("limit", 100, 1, 1000)), static_cast<int>(r.integer("offset", 0, 0, 1'000'000'000))};
+}
+
+Response listing(const db::Table& table, Page page) {
+  return json_response({{"items", db::rows_json(table)},
+                        {"limit", page.limit},
+                        {"offset", page.offset},
+                        {"count", table.rows.size()}});
+}
+
+// One row, or Error(not_found) "<what> <key> not found".
+Response single(const db::Table& table, std::string_view what, std::string_view key) {
+  if (table.rows.empty()) throw Error(Errc::not_found, fmt::format("{} {} not found", what, key));
+  return json_response(db::rows_json(table).at(0));
+}
+
+// YYYY-MM-DD, the date filters of every listing.
+std::optional<std::string> date(const Request& r, std::string_view name) {
+  auto v = r.get(name);
+  if (v && (v->size() != 10 || (*v)[4] != '-' || (*v)[7] != '-'))
+    throw Error(Errc::invalid_argument, fmt::format("'{}' must be a date YYYY-MM-DD", name));
+  return v;
+}
+
+db::Filter instance_filter(const Request& r, Page page) {
+  db::Filter f;
+  f.study_uid = r.get("study");
+  f.series_uid = r.get("series");
+  f.modality = r.get("modality");
+  f.body_part = r.get("body_part");
+  f.calling_ae = r.get("calling_ae");
+  f.patient_id = r.get("patient_id");
+  f.accession_number = r.get("accession");
+  f.received_from = date(r, "from");
+  f.received_to = date(r, "to");
+  f.limit = page.limit;
+  f.offset = page.offset;
+  return f;
+}
+
+db::JobFilter job_filter(const Request& r, Page page) {
+  db::JobFilter f;
+  f.state = r.get("state");
+  f.pipeline = r.get("pipeline");
+  f.study_uid = r.get("study");
+  f.sop_instance_uid = r.get("instance");
+  f.limit = page.limit;
+  f.offset = page.offset;
+  return f;
+}
+
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Can a file be created in the spool's temporary directory?
+std::optional<std::string> spool_problem(const fs::path& data_dir) {
+  const fs::path probe = data_dir / "spool" / ".tmp" / fmt::format("readyz-{}", ::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fmt::format("the spool is not writable ({})", probe.parent_path().string());
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return std::nullopt;
+}
+
+} // namespace
+
+void add_api(Router& router, const NodeView& view) {
+  auto readers = std::make_shared<Readers>(view.database);
+
+  router.add("GET", "/healthz", [](const Request&) { return json_response({{"status", "alive"}}); });
+
+  router.add("GET", "/readyz", [&view, readers](const Request&) {
+    json reasons = json::array();
+    try {
+      readers->with([](db::Database& d) {
+        db::require_schema(d);
+        return 0;
+      });
+    } catch (const std::exception& e) {
+      reasons.push_back(fmt::format("database: {}", e.what()));
+    }
+    if (const auto why = spool_problem(view.data_dir)) reasons.push_back(*why);
+    try {
+      const auto free = view.free_bytes();
+      if (free < view.min_free_bytes)
+        reasons.push_back(fmt::format("free disk {} MB is below storage.min_free_mb ({} MB)", free >> 20,
+                                      view.min_free_bytes >> 20));
+    } catch (const std::exception& e) {
+      reasons.push_back(fmt::format("free disk: {}", e.what()));
+    }
+    for (const auto& p : view.pipelines)
+      if (!p.available) reasons.push_back(fmt::format("pipeline {} unavailable: {}", p.name, p.reason));
+    const bool ready = reasons.empty();
+    return json_response({{"ready", ready}, {"reasons", reasons}}, ready ? 200 : 503);
+  });
+
+  router.add("GET", "/api/v1/system", [&view](const Request&) {
+    json models = json::array();
+    for (const auto& m : view.models)
+      models.push_back({{"name", m.name}, {"version", m.version}, {"sha256", m.sha256}, {"device", m.device}});
+    json pipelines = json::array();
+    for (const auto& p : view.pipelines) {
+      pipelines.push_back({{"name", p.name},
+                           {"state", p.available ? "running" : "unavailable"},
+                           {"reason", p.available ? json(nullptr) : json(p.reason)}});
+    }
+    const auto now = std::chrono::system_clock::now();
+    std::error_code ec;
+    return json_response({
+        {"version", view.version},
+        {"ae_title", view.ae_title},
+        {"ports", {{"dicom", view.dicom_port}, {"http", view.http_port}}},
+        {"started_at", iso_utc(view.started)},
+        {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - view.started).count()},
+        {"data_dir", fs::absolute(view.data_dir, ec).string()},
+        {"free_disk_bytes", view.free_bytes()},
+        {"min_free_bytes", view.min_free_bytes},
+        {"models", models},
+        {"pipelines", pipelines},
+        {"note", "The models are trained on synthetic phantoms: results are not for primary diagnosis."},
+    });
+  });
+
+  router.add("GET", "/api/v1/stats", [readers](const Request&) {
+    return readers->with([](db::Database& d) { return json_response(db::rows_json(db::InstanceRepository(d).stats()).at(0)); });
+  });
+
+  router.add("GET", "/api/v1/studies", [readers](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).studies(instance_filter(r, page)), page); });
+  });
+  router.add("GET", "/api/v1/studies/{uid}", [readers](const Request& r) {
+    return readers->with([&](db::Database& d) {
+      db::Filter f;
+      f.study_uid = r.param("uid");
+      db::InstanceRepository repo(d);
+      auto study = db::rows_json(repo.studies(f));
+      if (study.empty()) throw Error(Errc::not_found, fmt::format("study {} not found", r.param("uid")));
+      db::JobFilter jf;
+      jf.study_uid = r.param("uid");
+      json out = study.at(0);
+      out["series"] = db::rows_json(repo.series(f));
+      out["instances"] = db::rows_json(repo.instances(f));
+      out["jobs"] = db::rows_json(db::JobRepository(d).jobs(jf));
+      return json_response(out);
+    });
+  });
+  router.add("GET", "/api/v1/series", [readers](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).series(instance_filter(r, page)), page); });
+  });
+  router.add("GET", "/api/v1/instances", [readers](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).instances(instance_filter(r, page)), page); });
+  });
+  router.add("GET", "/api/v1/instances/{uid}", [readers](const Request& r) {
+    return readers->with([&](db::Database& d) {
+      db::Filter f;
+      f.sop_instance_uid = r.param("uid");
+      auto rows = db::rows_json(db::InstanceRepository(d).instances(f));
+      if (rows.empty()) throw Error(Errc::not_found, fmt::format("instance {} not found", r.param("uid")));
+      db::JobFilter jf;
+      jf.sop_instance_uid = r.param("uid");
+      json out = rows.at(0);
+      out["jobs"] = db::rows_json(db::JobRepository(d).jobs(jf));
+      out["findings"] = db::rows_json(db::JobRepository(d).findings(jf));
+      return json_response(out);
+    });
+  });
+  router.add("GET", "/api/v1/associations", [readers](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).associations(instance_filter(r, page)), page); });
+  });
+
+  router.add("GET", "/api/v1/jobs", [readers](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) { return listing(db::JobRepository(d).jobs(job_filter(r, page)), page); });
+  });
+  router.add("GET", "/api/v1/jobs/{id}", [readers](const Request& r) {
+    return readers->with([&](db::Database& d) {
+      db::JobFilter f;
+      f.id = r.param("id");
+      return single(db::JobRepository(d).jobs(f), "job", r.param("id"));
+    });
+  });
+  router.add("GET", "/api/v1/findings", [readers](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) { return listing(db::JobRepository(d).findings(job_filter(r, page)), page); });
+  });
+
+  router.add("GET", "/api/v1/deliveries", [readers](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) {
+      db::OutboxFilter f;
+      f.state = r.get("state");
+      f.destination = r.get("destination");
+      f.study_uid = r.get("study");
+      f.limit = page.limit;
+      f.offset = page.offset;
+      return listing(db::OutboxRepository(d).list(f), page);
+    });
+  });
+  router.add("GET", "/api/v1/deliveries/{id}", [readers](const Request& r) {
+    return readers->with([&](db::Database& d) {
+      db::OutboxFilter f;
+      f.id = r.param("id");
+      return single(db::OutboxRepository(d).list(f), "delivery", r.param("id"));
+    });
+  });
+}
+
+} // namespace osteon::admin

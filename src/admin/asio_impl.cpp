@@ -1,0 +1,2 @@
+// Boost.Asio is compiled once, here (BOOST_ASIO_SEPARATE_COMPILATION is set on osteon_admin).
+#include <boost/asio/impl/src.hpp>

@@ -1,0 +1,183 @@
+// HTTP on the wire: one acceptor and a session per connection, on a small thread pool.
+// Each session reads a request (header and body limits, a deadline), asks the router, writes
+// the response, and keeps the connection when the client asked for keep-alive.
+#include "osteon/admin/http_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "osteon/core/error.hpp"
+#include "osteon/core/log.hpp"
+
+namespace osteon::admin {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+Request to_request(const http::request<http::string_body>& in) {
+  Request r;
+  r.method = std::string(in.method_string());
+  const std::string_view target(in.target().data(), in.target().size());
+  const auto q = target.find('?');
+  r.path = url_decode(target.substr(0, q), false);
+  if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1));
+  r.content_type = std::string(in[http::field::content_type]);
+  r.body = in.body();
+  return r;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Router& router, const HttpSettings& settings)
+      : stream_(std::move(socket)), router_(router), settings_(settings) {}
+
+  void run() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(static_cast<std::uint64_t>(settings_.max_body_bytes));
+    parser_->header_limit(64 * 1024);
+    // The first request has the request deadline; a kept-alive connection waits idle_timeout_s.
+    stream_.expires_after(std::chrono::seconds(served_ == 0 ? settings_.request_timeout_s : settings_.idle_timeout_s));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset) {
+      return close();
+    }
+    if (ec == http::error::body_limit) {
+      return reply(error_response(Errc::too_large,
+                                  fmt::format("request body over {} bytes", settings_.max_body_bytes)), false);
+    }
+    if (ec) {
+      return reply(error_response(Errc::invalid_argument, fmt::format("bad HTTP request: {}", ec.message())), false);
+    }
+    const auto& in = parser_->get();
+    const bool keep_alive = in.keep_alive();
+    Response out;
+    try {
+      out = router_.handle(to_request(in));
+    } catch (const Error& e) {  // a malformed target
+      out = error_response(e.code(), e.what());
+    }
+    if (in.method() == http::verb::head) out.body.clear();
+    reply(std::move(out), keep_alive);
+  }
+
+  void reply(Response r, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    res->set(http::field::server, "osteon");
+    res->set(http::field::content_type, r.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : r.headers) res->set(name, value);
+    res->body() = std::move(r.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    ++served_;
+    stream_.expires_after(std::chrono::seconds(settings_.request_timeout_s));
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !res->keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const Router& router_;
+  const HttpSettings& settings_;
+  std::uint64_t served_ = 0;
+};
+
+} // namespace
+
+struct HttpServer::Impl {
+  HttpSettings settings;
+  const Router& router;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  int port = 0;
+  std::atomic<bool> running{false};
+
+  Impl(HttpSettings s, const Router& r) : settings(std::move(s)), router(r), io(std::max(1, settings.threads)) {}
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec != asio::error::operation_aborted) log::warn("http.accept_failed", {{"error", ec.message()}});
+        if (!acceptor.is_open()) return;
+      } else {
+        std::make_shared<Session>(std::move(socket), router, settings)->run();
+      }
+      accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpSettings settings, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(settings), router)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() {
+  auto& s = impl_->settings;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(s.bind, ec);
+  if (ec) throw Error(Errc::config_invalid, fmt::format("http.bind '{}' is not an IP address", s.bind));
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(s.port));
+  auto& acceptor = impl_->acceptor;
+  const auto fail = [&](const char* step) {
+    throw Error(Errc::config_invalid, fmt::format("cannot listen on {}:{} for HTTP ({}: {})", s.bind, s.port, step,
+                                                  ec.message()));
+  };
+  if (acceptor.open(endpoint.protocol(), ec); ec) fail("open");
+  if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) fail("reuse_address");
+  if (acceptor.bind(endpoint, ec); ec) fail("bind");
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) fail("listen");
+  impl_->port = acceptor.local_endpoint().port();
+  impl_->accept();
+  impl_->running = true;
+  for (int i = 0; i < std::max(1, s.threads); ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+  log::info("http.listening", {{"bind", s.bind}, {"port", impl_->port}});
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+void HttpServer::stop() {
+  if (!impl_->running.exchange(false)) return;
+  asio::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  // Requests being handled finish; idle kept-alive connections are dropped with the io_context.
+  impl_->io.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  log::info("http.stopped", {});
+}
+
+} // namespace osteon::admin
