@@ -4,17 +4,22 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
+#include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
+#include "osteon/core/log.hpp"
+#include "osteon/core/metrics.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/db/job_repository.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/db/outbox_repository.hpp"
+#include "osteon/db/pause_repository.hpp"
 #include "osteon/db/table_json.hpp"
 
 namespace fs = std::filesystem;
@@ -31,10 +36,11 @@ Response json_response(const json& body, int status = 200) {
   return r;
 }
 
-// Read-only connections, one per request being served, kept for the next request.
-class Readers {
+// Connections to the node's database, one per request being served, kept for the next request.
+// Reads use read-only connections (WAL: they never block ingest); admin actions a writer.
+class Connections {
  public:
-  explicit Readers(fs::path database) : database_(std::move(database)) {}
+  Connections(fs::path database, db::Database::Mode mode) : database_(std::move(database)), mode_(mode) {}
 
   template <typename Fn>
   auto with(Fn&& fn) {
@@ -46,7 +52,7 @@ class Readers {
         idle_.pop_back();
       }
     }
-    if (!connection) connection = std::make_unique<db::Database>(database_, db::Database::Mode::read_only);
+    if (!connection) connection = std::make_unique<db::Database>(database_, mode_);
     auto result = fn(*connection);
     std::lock_guard lock(mutex_);
     idle_.push_back(std::move(connection));
@@ -55,6 +61,7 @@ class Readers {
 
  private:
   fs::path database_;
+  db::Database::Mode mode_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<db::Database>> idle_;
 };
@@ -138,7 +145,8 @@ std::optional<std::string> spool_problem(const fs::path& data_dir) {
 } // namespace
 
 void add_api(Router& router, const NodeView& view) {
-  auto readers = std::make_shared<Readers>(view.database);
+  auto readers = std::make_shared<Connections>(view.database, db::Database::Mode::read_only);
+  auto writers = std::make_shared<Connections>(view.database, db::Database::Mode::read_write);
 
   router.add("GET", "/healthz", [](const Request&) { return json_response({{"status", "alive"}}); });
 
@@ -167,15 +175,30 @@ void add_api(Router& router, const NodeView& view) {
     return json_response({{"ready", ready}, {"reasons", reasons}}, ready ? 200 : 503);
   });
 
-  router.add("GET", "/api/v1/system", [&view](const Request&) {
+  router.add("GET", "/api/v1/system", [&view, readers](const Request&) {
     json models = json::array();
     for (const auto& m : view.models)
       models.push_back({{"name", m.name}, {"version", m.version}, {"sha256", m.sha256}, {"device", m.device}});
+    const auto pauses = readers->with([](db::Database& d) { return db::PauseRepository(d).list(); });
+    const auto paused = [&](std::string_view kind, std::string_view name) -> std::optional<std::string> {
+      for (const auto& p : pauses)
+        if (p.kind == kind && p.name == name) return p.paused_at;
+      return std::nullopt;
+    };
     json pipelines = json::array();
     for (const auto& p : view.pipelines) {
+      const auto since = paused("pipeline", p.name);
       pipelines.push_back({{"name", p.name},
-                           {"state", p.available ? "running" : "unavailable"},
+                           {"state", since ? "paused" : p.available ? "running" : "unavailable"},
+                           {"paused_at", since ? json(*since) : json(nullptr)},
                            {"reason", p.available ? json(nullptr) : json(p.reason)}});
+    }
+    json destinations = json::array();
+    for (const auto& d : view.destinations) {
+      const auto since = paused("destination", d.name);
+      destinations.push_back({{"name", d.name}, {"ae_title", d.ae_title}, {"host", d.host}, {"port", d.port},
+                              {"tls", d.tls}, {"state", since ? "paused" : "running"},
+                              {"paused_at", since ? json(*since) : json(nullptr)}});
     }
     const auto now = std::chrono::system_clock::now();
     std::error_code ec;
@@ -190,8 +213,49 @@ void add_api(Router& router, const NodeView& view) {
         {"min_free_bytes", view.min_free_bytes},
         {"models", models},
         {"pipelines", pipelines},
+        {"destinations", destinations},
         {"note", "The models are trained on synthetic phantoms: results are not for primary diagnosis."},
     });
+  });
+
+  // Prometheus scrape: the process's counters and histograms, and gauges read now.
+  router.add("GET", "/metrics", [&view, readers](const Request&) {
+    readers->with([&](db::Database& d) {
+      std::vector<std::pair<metrics::Labels, double>> queued;
+      const auto jobs = db::JobRepository(d).counts();
+      for (const auto& p : view.pipelines) {  // every pipeline, 0 when nothing waits
+        double n = 0;
+        for (const auto& row : jobs.rows)
+          if (std::get<std::string>(row[0]) == p.name && std::get<std::string>(row[1]) == "queued")
+            n = static_cast<double>(std::get<std::int64_t>(row[2]));
+        queued.push_back({{{"pipeline", p.name}}, n});
+      }
+      metrics::replace("osteon_queue_depth", queued);
+      std::vector<std::pair<metrics::Labels, double>> outbox;
+      for (const auto& row : db::OutboxRepository(d).counts().rows) {
+        const auto& state = std::get<std::string>(row[1]);
+        if (state == "delivered") continue;
+        outbox.push_back({{{"destination", std::get<std::string>(row[0])}, {"state", state}},
+                          static_cast<double>(std::get<std::int64_t>(row[2]))});
+      }
+      metrics::replace("osteon_outbox", outbox);
+      return 0;
+    });
+    std::error_code ec;
+    std::uintmax_t db_bytes = 0;
+    for (const char* suffix : {"", "-wal"}) {
+      const auto size = fs::file_size(fs::path(view.database.string() + suffix), ec);
+      if (!ec) db_bytes += size;
+    }
+    metrics::set("osteon_database_bytes", {}, static_cast<double>(db_bytes));
+    metrics::set("osteon_free_disk_bytes", {}, static_cast<double>(view.free_bytes()));
+    metrics::set("osteon_uptime_seconds", {},
+                 std::chrono::duration<double>(std::chrono::system_clock::now() - view.started).count());
+    metrics::set("osteon_build_info", {{"version", view.version}}, 1);
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics::render();
+    return r;
   });
 
   router.add("GET", "/api/v1/stats", [readers](const Request&) {
@@ -260,6 +324,61 @@ void add_api(Router& router, const NodeView& view) {
     const auto page = page_of(r);
     return readers->with([&](db::Database& d) { return listing(db::JobRepository(d).findings(job_filter(r, page)), page); });
   });
+
+  // Admin actions: re-runs, retries, pauses. Each answers what it changed.
+  router.add("POST", "/api/v1/jobs/{id}/rerun", [writers](const Request& r) {
+    return writers->with([&](db::Database& d) {
+      db::JobFilter f;
+      f.id = r.param("id");
+      db::JobRepository jobs(d);
+      if (jobs.jobs(f).rows.empty()) throw Error(Errc::not_found, fmt::format("job {} not found", r.param("id")));
+      const int n = jobs.rerun(f);
+      if (n == 0) throw Error(Errc::invalid_argument, fmt::format("job {} is queued or running already", r.param("id")));
+      return json_response({{"rerun", n}});
+    });
+  });
+  router.add("POST", "/api/v1/jobs/rerun", [writers](const Request& r) {
+    auto f = job_filter(r, {1, 0});
+    if (!f.state && !f.pipeline && !f.study_uid && !f.sop_instance_uid)
+      throw Error(Errc::invalid_argument, "a bulk re-run needs a filter (state, pipeline, study or instance)");
+    return writers->with([&](db::Database& d) { return json_response({{"rerun", db::JobRepository(d).rerun(f)}}); });
+  });
+  router.add("POST", "/api/v1/deliveries/{id}/retry", [writers](const Request& r) {
+    return writers->with([&](db::Database& d) {
+      db::OutboxFilter f;
+      f.id = r.param("id");
+      db::OutboxRepository outbox(d);
+      if (outbox.list(f).rows.empty()) throw Error(Errc::not_found, fmt::format("delivery {} not found", r.param("id")));
+      const int n = outbox.retry(f);
+      if (n == 0) throw Error(Errc::invalid_argument, fmt::format("delivery {} has not failed", r.param("id")));
+      return json_response({{"retried", n}});
+    });
+  });
+  router.add("POST", "/api/v1/deliveries/retry", [writers](const Request& r) {
+    db::OutboxFilter f;
+    f.destination = r.get("destination");
+    f.study_uid = r.get("study");
+    return writers->with([&](db::Database& d) { return json_response({{"retried", db::OutboxRepository(d).retry(f)}}); });
+  });
+  for (const auto& [kind, plural] : {std::pair<std::string, std::string>{"pipeline", "pipelines"}, {"destination", "destinations"}}) {
+    for (const bool pause : {true, false}) {
+      const auto path = fmt::format("/api/v1/{}/{{name}}/{}", plural, pause ? "pause" : "resume");
+      router.add("POST", path, [&view, writers, kind, pause](const Request& r) {
+        const auto& name = r.param("name");
+        const bool known = kind == "pipeline"
+                               ? std::any_of(view.pipelines.begin(), view.pipelines.end(), [&](const auto& p) { return p.name == name; })
+                               : name == "sender" || std::any_of(view.destinations.begin(), view.destinations.end(),
+                                                                 [&](const auto& d) { return d.name == name; });
+        if (!known) throw Error(Errc::not_found, fmt::format("no {} named '{}'", kind, name));
+        return writers->with([&](db::Database& d) {
+          db::PauseRepository pauses(d);
+          const bool changed = pause ? pauses.pause(kind, name, utc_timestamp()) : pauses.resume(kind, name);
+          log::info(pause ? "admin.paused" : "admin.resumed", {{"kind", kind}, {"name", name}, {"changed", changed}});
+          return json_response({{kind, name}, {"paused", pause}, {"changed", changed}});
+        });
+      });
+    }
+  }
 
   router.add("GET", "/api/v1/deliveries", [readers](const Request& r) {
     const auto page = page_of(r);

@@ -7,6 +7,7 @@
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/core/metrics.hpp"
 #include "osteon/core/sha256.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 
@@ -38,6 +39,11 @@ std::int64_t Ingest::association_accepted(const dimse::AssociationInfo& info) {
   }
   log::info("assoc.accepted", {{"assoc", id}, {"peer", info.peer_host}, {"calling", info.calling_ae},
                                {"called", info.called_ae}});
+  metrics::add("osteon_associations_total", {{"calling_ae", info.calling_ae}, {"result", "accepted"}});
+  {
+    std::lock_guard lock(uid_mutex_);
+    association_started_[id] = std::chrono::steady_clock::now();
+  }
   return id;
 }
 
@@ -52,6 +58,7 @@ void Ingest::association_rejected(const dimse::AssociationInfo& info, std::strin
   }
   log::warn("assoc.rejected", {{"peer", info.peer_host}, {"calling", info.calling_ae},
                                {"called", info.called_ae}, {"reason", reason}});
+  metrics::add("osteon_associations_total", {{"calling_ae", info.calling_ae}, {"result", "rejected"}});
 }
 
 void Ingest::association_ended(const dimse::AssociationInfo& info, const dimse::AssociationStats& stats,
@@ -65,6 +72,12 @@ void Ingest::association_ended(const dimse::AssociationInfo& info, const dimse::
   }
   log::info("assoc.ended", {{"assoc", info.id}, {"result", result}, {"echoes", stats.echoes},
                             {"stored", stats.stores_ok}, {"failed", stats.stores_failed}, {"bytes", stats.bytes}});
+  std::lock_guard lock(uid_mutex_);
+  if (const auto it = association_started_.find(info.id); it != association_started_.end()) {
+    metrics::observe("osteon_association_duration_seconds", {},
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second).count());
+    association_started_.erase(it);
+  }
 }
 
 dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, std::string_view /*sop_class_uid*/,
@@ -89,6 +102,7 @@ dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, st
   }
   log::warn("store.refused", {{"assoc", info.id}, {"sop", sop_instance_uid}, {"status", fmt::format("0x{:04X}", refusal.status)},
                               {"reason", refusal.error_comment}});
+  metrics::add("osteon_cstore_total", {{"status", fmt::format("{:04X}", refusal.status)}, {"calling_ae", info.calling_ae}});
   return refusal;
 }
 
@@ -115,7 +129,10 @@ dimse::StoreOutcome Ingest::complete_store(const dimse::AssociationInfo& info, c
   std::error_code ec;
   fs::remove(store.temp_file, ec);  // gone already after a commit; removes what was refused
   --in_flight_;
+  metrics::add("osteon_cstore_total", {{"status", fmt::format("{:04X}", outcome.status)}, {"calling_ae", info.calling_ae}});
   if (outcome.status == status_success) {
+    metrics::add("osteon_received_bytes_total", {{"calling_ae", info.calling_ae}}, static_cast<double>(outcome.bytes));
+    metrics::observe("osteon_ingest_seconds", {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     log::info("store.ok", {{"assoc", info.id}, {"sop", store.sop_instance_uid}, {"bytes", outcome.bytes},
                            {"ts", store.transfer_syntax_uid}, {"ms", elapsed_ms(start)}});
   } else {

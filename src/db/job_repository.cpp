@@ -12,6 +12,7 @@ std::optional<JobRow> JobQueue::claim(const std::string& now, const std::string&
   auto st = db_.prepare(
       "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, reason = '', lease_until = ?3"
       " WHERE id = (SELECT id FROM jobs WHERE pipeline = ?2"
+      "             AND NOT EXISTS (SELECT 1 FROM pauses WHERE kind = 'pipeline' AND name = ?2)"
       "             AND ((state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))"
       "                  OR (state = 'running' AND lease_until <= ?1)) ORDER BY id LIMIT 1)"
       " RETURNING id, sop_instance_uid, pipeline, profile, state, attempts");
@@ -93,6 +94,23 @@ Listing jobs_where(const JobFilter& f) {
   return l;
 }
 } // namespace
+
+int JobRepository::rerun(const JobFilter& f) {
+  // Settled jobs only: one queued or running already will run (again) anyway.
+  std::string sql =
+      "UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, reason = 'rerun requested',"
+      " started_at = NULL, finished_at = NULL WHERE state IN ('done', 'failed', 'not-analysable') AND id IN ("
+      "SELECT j.id FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid";
+  const auto where = jobs_where(f);
+  auto st = db_.prepare(sql + where.where() + ")");
+  where.bind(st);
+  st.run();
+  return db_.changes();
+}
+
+Table JobRepository::counts() {
+  return query_table(db_, "SELECT pipeline, state, count(*) AS jobs FROM jobs GROUP BY pipeline, state", {}, 10000);
+}
 
 Table JobRepository::jobs(const JobFilter& f) {
   return jobs_where(f).run(db_,

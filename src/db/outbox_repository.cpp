@@ -2,6 +2,14 @@
 
 namespace osteon::db {
 
+namespace {
+Listing outbox_where(const OutboxFilter& f) {
+  Listing l;
+  l.when("id = ?", f.id).when("state = ?", f.state).when("destination = ?", f.destination).when("study_uid = ?", f.study_uid);
+  return l;
+}
+} // namespace
+
 bool OutboxRepository::enqueue(const OutboxItem& i, const std::string& now) {
   db_.prepare(
          "INSERT INTO outbox(sop_instance_uid, sop_class_uid, study_uid, path, destination, ae_title, host, port,"
@@ -31,8 +39,9 @@ int OutboxRepository::requeue_interrupted() {
 std::optional<OutboxRow> OutboxQueue::claim(const std::string& now, const std::string& lease_until) {
   auto st = db_.prepare(
       "UPDATE outbox SET state = 'sending', attempts = attempts + 1, lease_until = ?2"
-      " WHERE id = (SELECT id FROM outbox WHERE (state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))"
-      "             OR (state = 'sending' AND lease_until <= ?1) ORDER BY id LIMIT 1)"
+      " WHERE id = (SELECT id FROM outbox WHERE ((state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1))"
+      "             OR (state = 'sending' AND lease_until <= ?1))"
+      "             AND destination NOT IN (SELECT name FROM pauses WHERE kind = 'destination') ORDER BY id LIMIT 1)"
       " RETURNING id, sop_instance_uid, sop_class_uid, study_uid, path, destination, ae_title, host, port,"
       " sr_fallbacks, attempts");
   st.bind_all(now, lease_until);
@@ -76,6 +85,14 @@ bool OutboxRepository::retry(std::int64_t id) {
   return db_.changes() == 1;
 }
 
+int OutboxRepository::retry(const OutboxFilter& f) {
+  const auto where = outbox_where(f).and_also("state = 'failed'");
+  auto st = db_.prepare("UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL" + where.where());
+  where.bind(st);
+  st.run();
+  return db_.changes();
+}
+
 std::int64_t OutboxRepository::count(const std::string& state) {
   auto st = db_.prepare("SELECT count(*) FROM outbox WHERE state = ?");
   st.bind(1, state);
@@ -83,13 +100,13 @@ std::int64_t OutboxRepository::count(const std::string& state) {
   return st.column_int64(0);
 }
 
+Table OutboxRepository::counts() {
+  return query_table(db_, "SELECT destination, state, count(*) AS objects FROM outbox GROUP BY destination, state", {},
+                     10000);
+}
+
 Table OutboxRepository::list(const OutboxFilter& f) {
-  return Listing()
-      .when("id = ?", f.id)
-      .when("state = ?", f.state)
-      .when("destination = ?", f.destination)
-      .when("study_uid = ?", f.study_uid)
-      .run(db_,
+  return outbox_where(f).run(db_,
            "SELECT id, sop_instance_uid, sop_class_uid, destination, ae_title, host, port, state, attempts,"
            " next_attempt_at, last_error, sent_as, created_at, delivered_at FROM outbox",
            " ORDER BY id DESC", f.limit, f.offset);

@@ -1,11 +1,13 @@
 #include "osteon/delivery/outbox.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
 #include "osteon/core/clock.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/core/metrics.hpp"
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/dicom/sr_class.hpp"
 #include "osteon/dimse/storage_scu.hpp"
@@ -155,6 +157,7 @@ jobs::Attempt<db::DeliveryReceipt> Sender::run(const db::OutboxRow& row) {
   const auto& data_dir = shared_->data_dir;
   const dimse::Peer peer{item.ae_title, item.host, item.port, shared_->tls_for(item)};
   const fs::path file = data_dir / item.path;
+  const auto started = std::chrono::steady_clock::now();
   auto outcome = dimse::send_file(peer, shared_->scu, file);
   std::string sent_as = item.sop_class_uid;
   // A destination that refuses this SR class may take another one that holds the same content.
@@ -175,6 +178,13 @@ jobs::Attempt<db::DeliveryReceipt> Sender::run(const db::OutboxRow& row) {
     }
   }
   jobs::Attempt<db::DeliveryReceipt> a;
+  const metrics::Labels destination{{"destination", item.destination}};
+  metrics::observe("osteon_delivery_seconds", destination,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  const char* settled = outcome.result == dimse::SendResult::delivered ? "delivered"
+                        : outcome.transient()                          ? "retry"
+                                                                       : "failed";
+  metrics::add("osteon_deliveries_total", {{"destination", item.destination}, {"outcome", settled}});
   if (outcome.result == dimse::SendResult::delivered) {
     a.verdict = jobs::Verdict::done;
     a.result = {sent_as, outcome.detail == "success" ? "" : outcome.detail};

@@ -10,6 +10,7 @@
 
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/core/metrics.hpp"
 
 namespace osteon::inference {
 
@@ -174,7 +175,11 @@ class Scheduler::Queue {
       for (const Request* r : requests) items.push_back(&r->inputs[k]);
       stacked.push_back(stack(items));
     }
+    const auto started = Clock::now();
     const Tensors outputs = model_->run(stacked);
+    const metrics::Labels labels{{"model", name()}, {"device", model_->device()}};
+    metrics::observe("osteon_inference_seconds", labels, std::chrono::duration<double>(Clock::now() - started).count());
+    metrics::observe("osteon_inference_batch_size", labels, static_cast<double>(requests.size()));
     const auto n = static_cast<std::int64_t>(requests.size());
     for (const auto& out : outputs) {
       if (out.shape().empty() || out.shape().front() != n)

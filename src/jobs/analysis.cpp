@@ -9,6 +9,7 @@
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/core/metrics.hpp"
 #include "osteon/db/job_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 
@@ -109,6 +110,14 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     }
     finding.timings.push_back({"total", elapsed_ms(start)});
     const std::string outcome = outcome_name(finding.outcome);
+    metrics::add("osteon_jobs_total", {{"pipeline", job.pipeline}, {"outcome", outcome}});
+    for (const auto& t : finding.timings) {
+      if (t.stage == "total") {
+        metrics::observe("osteon_job_seconds", {{"pipeline", job.pipeline}}, t.ms / 1000.0);
+      } else {
+        metrics::observe("osteon_job_stage_seconds", {{"pipeline", job.pipeline}, {"stage", t.stage}}, t.ms / 1000.0);
+      }
+    }
     log::info("job.finished", {{"job", job.id}, {"pipeline", job.pipeline}, {"sop", job.sop_instance_uid},
                                {"outcome", outcome}, {"attempt", job.attempts}, {"ms", elapsed_ms(start)},
                                {"summary", finding.summary}});

@@ -25,14 +25,14 @@ namespace osteon::test {
 Node::Node(fs::path data_dir, const NodeOptions& options) : Node(std::move(data_dir), options, "") {}
 
 Node::Node(fs::path data_dir, const NodeOptions& options, const std::string& extra_sections)
-    : data_dir_(std::move(data_dir)), port_(free_port()) {
+    : data_dir_(std::move(data_dir)), port_(free_port()), http_port_(free_port()) {
   fs::create_directories(data_dir_);
   config_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".toml");
   log_file_ = data_dir_.parent_path() / (data_dir_.filename().string() + ".log");
   std::ofstream cfg(config_file_);
   cfg << "[node]\nport = " << port_ << "\ndata_dir = \"" << data_dir_.string() << "\"\nshutdown_grace_s = 5\n"
       << options.node << "\n[security]\n" << options.security << "\n[storage]\n" << options.storage << "\n"
-      << extra_sections << "\n";
+      << "[http]\nport = " << http_port_ << "\n" << extra_sections << "\n";
 }
 
 Node::~Node() {

@@ -35,6 +35,8 @@ class Node {
   bool echo(const std::string& calling_ae = "ECHOSCU", const std::string& called_ae = "OSTEON");
 
   int port() const { return port_; }
+  /// The admin console's port (HTTP on loopback).
+  int http_port() const { return http_port_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::filesystem::path database() const { return data_dir_ / "osteon.db"; }
   std::string log() const;
@@ -44,6 +46,7 @@ class Node {
   std::filesystem::path config_file_;
   std::filesystem::path log_file_;
   int port_;
+  int http_port_;
   std::unique_ptr<Process> process_;
 };
 

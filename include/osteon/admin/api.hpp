@@ -26,6 +26,14 @@ struct PipelineStatus {
   std::string reason;  // why not, when unavailable
 };
 
+struct DestinationView {
+  std::string name;
+  std::string ae_title;
+  std::string host;
+  int port = 104;
+  bool tls = false;
+};
+
 /// What the node knows about itself, for /api/v1/system and /readyz.
 struct NodeView {
   std::string version;
@@ -38,6 +46,7 @@ struct NodeView {
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   std::vector<ModelStatus> models;
   std::vector<PipelineStatus> pipelines;
+  std::vector<DestinationView> destinations;  // configured ones ("sender" is always there)
   std::function<std::int64_t()> free_bytes;  // on the spool's file system
 };
 

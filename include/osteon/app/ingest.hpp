@@ -1,7 +1,9 @@
 #pragma once
 // Ingest: what the node does with associations and received data sets. Implements the durability
 // contract: Success only after the file is fsync'd, renamed into place and its row committed.
+#include <chrono>
 #include <condition_variable>
+#include <map>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -49,6 +51,7 @@ class Ingest : public dimse::ScpHandler {
   std::mutex uid_mutex_;
   std::condition_variable uid_cv_;
   std::set<std::string> uids_in_progress_;
+  std::map<std::int64_t, std::chrono::steady_clock::time_point> association_started_;  // under uid_mutex_
 };
 
 } // namespace osteon::app

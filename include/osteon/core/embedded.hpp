@@ -16,5 +16,7 @@ const std::vector<File>& sql_migrations();
 const std::vector<File>& default_config();
 /// dicom_profiles/*.toml, sorted by name.
 const std::vector<File>& routing_profiles();
+/// web/*.{html,js,css,json}: the admin console, sorted by name.
+const std::vector<File>& web_assets();
 
 } // namespace osteon::embedded

@@ -48,7 +48,12 @@ class JobRepository {
 
   /// Jobs left 'running' by a process that stopped: back to 'queued'. Returns how many.
   int requeue_interrupted();
+  /// The settled jobs (done, failed, not-analysable) among those `filter` selects (limit and
+  /// offset aside) queued again, attempts reset. Returns how many.
+  int rerun(const JobFilter& filter);
   std::int64_t count(const std::string& state);
+  /// (pipeline, state, jobs) for every pipeline and state that has jobs.
+  Table counts();
 
   Table jobs(const JobFilter& filter);
   Table findings(const JobFilter& filter);

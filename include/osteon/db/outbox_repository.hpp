@@ -55,7 +55,12 @@ class OutboxRepository {
   int requeue_interrupted();
   /// An admin's retry of a failed row: pending again, attempts reset. False if not failed.
   bool retry(std::int64_t id);
+  /// The failed rows among those `filter` selects (limit and offset aside) made pending again,
+  /// attempts reset. Returns how many.
+  int retry(const OutboxFilter& filter);
   std::int64_t count(const std::string& state);
+  /// (destination, state, objects) for every destination and state that has rows.
+  Table counts();
   Table list(const OutboxFilter& filter);
 
  private:

@@ -32,8 +32,21 @@ class Listing {
     add_condition(where_, binds_, clause, value);
     return *this;
   }
+  /// A condition without a value.
+  Listing& and_also(const char* clause) {
+    where_ += where_.empty() ? " WHERE " : " AND ";
+    where_ += clause;
+    return *this;
+  }
   Table run(Database& db, const std::string& select_from, const std::string& order, int limit, int offset = 0) const {
     return query_table(db, select_from + where_ + order, binds_, limit, offset);
+  }
+  /// " WHERE ..." (empty without conditions), for statements other than listings (bulk updates).
+  const std::string& where() const { return where_; }
+  /// Binds the conditions' values from index 1.
+  void bind(Statement& statement) const {
+    int i = 0;
+    for (const auto& b : binds_) statement.bind(++i, b);
   }
 
  private:

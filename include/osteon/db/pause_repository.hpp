@@ -1,0 +1,30 @@
+#pragma once
+// Pauses an admin asked for (schema 5): kept across restarts, read by the work queues' claims.
+#include <string>
+#include <vector>
+
+#include "osteon/db/database.hpp"
+
+namespace osteon::db {
+
+struct Pause {
+  std::string kind;  // "pipeline" or "destination"
+  std::string name;
+  std::string paused_at;
+};
+
+class PauseRepository {
+ public:
+  explicit PauseRepository(Database& db) : db_(db) {}
+  /// False when it was paused already. A kind other than pipeline/destination: invalid_argument.
+  bool pause(const std::string& kind, const std::string& name, const std::string& now);
+  /// False when it was not paused.
+  bool resume(const std::string& kind, const std::string& name);
+  std::vector<Pause> list();
+  bool paused(const std::string& kind, const std::string& name);
+
+ private:
+  Database& db_;
+};
+
+} // namespace osteon::db

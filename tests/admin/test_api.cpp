@@ -1,0 +1,211 @@
+// The admin API through the real node: storescu (calling AE MODALITY) sends phantoms, the node
+// analyses them with the shipped models and delivers to Orthanc; curl asks the API, and its
+// answers are checked against what osteonctl reads from the same database. Actions (re-run,
+// retry, pause) change what osteonctl shows; a pause survives a restart; promtool accepts the
+// metrics and their counters agree with osteonctl.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "node_with_pacs.hpp"
+#include "skip.hpp"
+
+namespace fs = std::filesystem;
+using namespace osteon::test;
+using nlohmann::json;
+
+namespace {
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  json parsed() const { return json::parse(body); }
+};
+
+// curl METHOD base+path; the status comes after the body on its own line.
+Reply http(const Node& node, const std::string& method, const std::string& path) {
+  const auto r = run({"curl", "-sS", "-X", method, "-w", "\n%{http_code}",
+                      "http://127.0.0.1:" + std::to_string(node.http_port()) + path},
+                     std::chrono::seconds(60));
+  REQUIRE(r.exit_code == 0);
+  const auto cut = r.output.rfind('\n');
+  return {std::stoi(r.output.substr(cut + 1)), r.output.substr(0, cut)};
+}
+
+json get(const Node& node, const std::string& path) {
+  const auto r = http(node, "GET", path);
+  INFO(path << " -> " << r.body);
+  REQUIRE(r.status == 200);
+  return r.parsed();
+}
+
+json post(const Node& node, const std::string& path) {
+  const auto r = http(node, "POST", path);
+  INFO(path << " -> " << r.body);
+  REQUIRE(r.status == 200);
+  return r.parsed();
+}
+
+std::set<std::string> values(const json& rows, const char* key) {
+  std::set<std::string> out;
+  for (const auto& r : rows) out.insert(r[key].is_string() ? r[key].get<std::string>() : r[key].dump());
+  return out;
+}
+
+// The sum of a counter's series whose labels contain `labels` ("k=\"v\"" fragments).
+double metric_sum(const std::string& text, const std::string& name, const std::vector<std::string>& labels) {
+  double sum = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name + "{", 0) != 0 && line.rfind(name + " ", 0) != 0) continue;
+    bool all = true;
+    for (const auto& l : labels) all = all && line.find(l) != std::string::npos;
+    if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+} // namespace
+
+TEST_CASE("the admin API answers from the node's own database, and its actions change what osteonctl shows", "[api]") {
+  REQUIRE(orthanc_available());
+  TempDir dir;
+  const auto hands = make_phantoms(dir.path() / "hand", "hand", 2, 5101).files;
+  const auto hips = make_phantoms(dir.path() / "hip", "hip", 1, 5102).files;
+  // One attempt per delivery: with the PACS down, deliveries fail at once (then are retried by hand).
+  NodeWithPacs fixture(dir.path(), "max_attempts = 1\nretry_base_s = 1\nretry_cap_s = 1\n");
+  Node& node = fixture.node();
+  node.start();
+
+  {  // health, readiness and the system
+    CHECK(get(node, "/healthz") == json{{"status", "alive"}});
+    const auto ready = get(node, "/readyz");
+    CHECK(ready["ready"] == true);
+    const auto system = get(node, "/api/v1/system");
+    CHECK(system["ae_title"] == "OSTEON");
+    CHECK(system["ports"]["dicom"] == node.port());
+    CHECK(system["ports"]["http"] == node.http_port());
+    CHECK(values(system["pipelines"], "name") == std::set<std::string>{"bone_age", "implant_id", "nasal_fracture"});
+    CHECK(system["models"].size() >= 3);
+    for (const auto& m : system["models"]) CHECK(m["sha256"].get<std::string>().size() == 64);
+    CHECK_THAT(system["note"].get<std::string>(), Catch::Contains("not for primary diagnosis"));
+  }
+
+  fixture.send(hands);
+  fixture.send(hips);
+  REQUIRE(fixture.wait_for_deliveries([](const json& d) { return d["state"] == "failed"; }));
+
+  {  // listings agree with osteonctl; filters, paging and errors
+    const auto studies = get(node, "/api/v1/studies");
+    CHECK(values(studies["items"], "study_uid") == values(fixture.ctl({"studies"}), "study_uid"));
+    const auto jobs = get(node, "/api/v1/jobs");
+    CHECK(values(jobs["items"], "id") == values(fixture.ctl({"jobs"}), "id"));
+    CHECK(get(node, "/api/v1/jobs?pipeline=implant_id")["items"].size() == 1);
+    const auto from_modality = get(node, "/api/v1/instances?calling_ae=MODALITY");
+    CHECK(from_modality["count"] == 3);
+    const auto page1 = get(node, "/api/v1/instances?calling_ae=MODALITY&limit=2");
+    const auto page2 = get(node, "/api/v1/instances?calling_ae=MODALITY&limit=2&offset=2");
+    CHECK(page1["count"] == 2);
+    CHECK(page2["count"] == 1);
+    CHECK(page2["offset"] == 2);
+
+    const auto uid = hands.empty() ? std::string() : sop_instance_uid(hands[0]);
+    const auto instance = get(node, "/api/v1/instances/" + uid);
+    CHECK(instance["sop_instance_uid"] == uid);
+    CHECK(instance["jobs"].size() == 1);
+    CHECK(instance["findings"].size() == 1);
+    CHECK(get(node, "/api/v1/jobs/" + instance["jobs"][0]["id"].dump())["sop_instance_uid"] == uid);
+    CHECK(get(node, "/api/v1/studies/" + instance["study_uid"].get<std::string>())["instances"].size() >= 1);
+    CHECK(get(node, "/api/v1/findings?pipeline=bone_age")["count"] == 2);
+
+    const auto missing = http(node, "GET", "/api/v1/instances/1.2.3.999");
+    CHECK(missing.status == 404);
+    CHECK(missing.parsed()["error"]["code"] == "not_found");
+    const auto bad = http(node, "GET", "/api/v1/jobs?limit=0");
+    CHECK(bad.status == 400);
+    CHECK(bad.parsed()["error"]["message"] == "'limit' must be an integer from 1 to 1000");
+    CHECK(http(node, "GET", "/api/v1/studies?from=yesterday").status == 400);
+    CHECK(http(node, "DELETE", "/api/v1/jobs").status == 405);
+    CHECK(http(node, "GET", "/api/v1/nothing").status == 404);
+  }
+
+  {  // metrics: promtool accepts them, and the counters agree with osteonctl
+    const auto scrape = http(node, "GET", "/metrics");
+    REQUIRE(scrape.status == 200);
+    const auto file = dir.path() / "metrics.txt";
+    std::ofstream(file) << scrape.body;
+    if (run({"sh", "-c", "command -v promtool"}).exit_code != 0) {
+      OSTEON_SKIP("promtool (Debian package prometheus) is not installed");
+    } else {
+      const auto checked = run({"sh", "-c", "promtool check metrics < '" + file.string() + "'"});
+      INFO(checked.output);
+      CHECK(checked.exit_code == 0);
+    }
+    const auto stored = static_cast<double>(fixture.ctl({"instances", "--calling-ae", "MODALITY"}).size());
+    const auto failed = static_cast<double>(fixture.ctl({"deliveries", "--state", "failed"}).size());
+    CHECK(metric_sum(scrape.body, "osteon_cstore_total", {"status=\"0000\"", "calling_ae=\"MODALITY\""}) == stored);
+    CHECK(metric_sum(scrape.body, "osteon_jobs_total", {"pipeline=\"bone_age\""}) == 2);
+    CHECK(metric_sum(scrape.body, "osteon_job_seconds_count", {"pipeline=\"implant_id\""}) == 1);
+    CHECK(metric_sum(scrape.body, "osteon_inference_seconds_count", {}) >= 3);
+    CHECK(metric_sum(scrape.body, "osteon_deliveries_total", {"outcome=\"failed\""}) == failed);
+    CHECK(metric_sum(scrape.body, "osteon_outbox", {"state=\"failed\""}) == failed);
+    CHECK(scrape.body.find("Patient") == std::string::npos);
+  }
+
+  {  // re-runs and retries, one and many
+    const auto jobs = fixture.ctl({"jobs"});
+    const auto first = jobs[0]["id"].dump();
+    CHECK(post(node, "/api/v1/jobs/" + first + "/rerun") == json{{"rerun", 1}});
+    REQUIRE(eventually([&] { return jobs_finished(fixture.ctl({"jobs"}), 3); }));
+    CHECK(http(node, "POST", "/api/v1/jobs/rerun").status == 400);  // a bulk re-run needs a filter
+    CHECK(post(node, "/api/v1/jobs/rerun?pipeline=bone_age")["rerun"] == 2);
+    REQUIRE(eventually([&] { return jobs_finished(fixture.ctl({"jobs"}), 3); }));
+
+    // Every delivery failed (the PACS is down); one retried by id, then the rest in bulk.
+    fixture.pacs().start();
+    const auto deliveries = fixture.ctl({"deliveries"});
+    REQUIRE(!deliveries.empty());
+    const auto id = deliveries[0]["id"].dump();
+    CHECK(post(node, "/api/v1/deliveries/" + id + "/retry") == json{{"retried", 1}});
+    REQUIRE(eventually([&] { return fixture.ctl({"deliveries", "--state", "delivered"}).size() >= 1; }));
+    CHECK(http(node, "POST", "/api/v1/deliveries/" + id + "/retry").status == 400);  // not failed any more
+    CHECK(post(node, "/api/v1/deliveries/retry?destination=sender")["retried"] >= 1);
+    REQUIRE(fixture.wait_until_all_delivered());
+  }
+
+  {  // a paused pipeline queues and runs nothing, also after a restart, until resumed
+    CHECK(post(node, "/api/v1/pipelines/bone_age/pause")["changed"] == true);
+    CHECK(http(node, "POST", "/api/v1/pipelines/no_such/pause").status == 404);
+    REQUIRE(node.stop() == 0);
+    node.start();
+    const auto system = get(node, "/api/v1/system");
+    for (const auto& p : system["pipelines"]) CHECK(p["state"] == (p["name"] == "bone_age" ? "paused" : "running"));
+    const auto more = make_phantoms(dir.path() / "hand2", "hand", 1, 5103).files;
+    const auto more_hip = make_phantoms(dir.path() / "hip2", "hip", 1, 5104).files;
+    fixture.send(more);
+    fixture.send(more_hip);
+    // The hip's job (another pipeline) finishes; the hand's stays queued.
+    REQUIRE(eventually([&] { return get(node, "/api/v1/jobs?pipeline=implant_id&state=queued")["count"] == 0 &&
+                                    get(node, "/api/v1/jobs?pipeline=implant_id")["count"] == 2; }));
+    CHECK(get(node, "/api/v1/jobs?pipeline=bone_age&state=queued")["count"] == 1);
+    CHECK(post(node, "/api/v1/pipelines/bone_age/resume")["changed"] == true);
+    REQUIRE(eventually([&] { return get(node, "/api/v1/jobs?pipeline=bone_age&state=queued")["count"] == 0; }));
+  }
+}
+
+TEST_CASE("the web console is served from the binary, with a strict content policy", "[api]") {
+  TempDir dir;
+  Node node(dir.path() / "data");
+  node.start();
+  const auto index = run({"curl", "-sS", "-i", "http://127.0.0.1:" + std::to_string(node.http_port()) + "/"});
+  CHECK_THAT(index.output, Catch::Contains("HTTP/1.1 200") && Catch::Contains("text/html") &&
+                               Catch::Contains("Content-Security-Policy: default-src 'self'") &&
+                               Catch::Contains("not for primary diagnosis"));
+  const auto script = run({"curl", "-sS", "-i", "http://127.0.0.1:" + std::to_string(node.http_port()) + "/app.js"});
+  CHECK_THAT(script.output, Catch::Contains("text/javascript"));
+  CHECK(node.stop() == 0);
+}

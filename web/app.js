@@ -1,0 +1,177 @@
+// Osteon's admin console: plain DOM over the JSON API (/api/v1). Every value from the node is put
+// into the page as text (text nodes, never HTML), so tag values with markup show as written.
+const view = document.getElementById('view');
+const statusLine = document.getElementById('status');
+
+// el('td', {class: 'num'}, 'text', childNode): strings become text nodes.
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null) node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? '')));
+  return node;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  const type = response.headers.get('content-type') || '';
+  const body = type.includes('json') ? await response.json() : await response.text();
+  if (!response.ok) throw new Error(body && body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`);
+  return body;
+}
+
+function say(text, isError = false) {
+  statusLine.textContent = text;
+  statusLine.className = isError ? 'error' : 'muted';
+}
+
+// A table of rows (objects); `columns` picks and orders them; `actions(row)` adds a last cell.
+function table(rows, columns, actions) {
+  if (!rows.length) return el('p', {class: 'muted'}, 'Nothing to show.');
+  const head = el('tr', {}, columns.map(c => el('th', {}, c)), actions ? el('th', {}, '') : []);
+  const body = rows.map(r => el('tr', {}, columns.map(c =>
+    el('td', typeof r[c] === 'number' ? {class: 'num'} : {}, r[c] ?? '')), actions ? el('td', {}, actions(r)) : []));
+  return el('table', {}, el('thead', {}, head), el('tbody', {}, body));
+}
+
+// A filter form whose fields become query parameters; `run(params)` shows the result.
+function filters(fields, run) {
+  const inputs = Object.fromEntries(fields.map(f => [f, el('input', {name: f, size: 14})]));
+  const form = el('form', {class: 'filters', onsubmit: e => { e.preventDefault(); run(params()); }},
+    fields.map(f => el('label', {}, f, inputs[f])), el('button', {type: 'submit'}, 'Search'));
+  const params = () => {
+    const p = new URLSearchParams();
+    for (const f of fields) if (inputs[f].value.trim()) p.set(f, inputs[f].value.trim());
+    return p;
+  };
+  return {form, params};
+}
+
+async function action(label, path, refresh) {
+  try {
+    const result = await api(path, {method: 'POST'});
+    say(`${label}: ${JSON.stringify(result)}`);
+    await refresh();
+  } catch (e) { say(`${label}: ${e.message}`, true); }
+}
+
+const screens = {
+  async overview() {
+    const [system, stats, failedJobs, failedDeliveries] = await Promise.all([
+      api('/api/v1/system'), api('/api/v1/stats'),
+      api('/api/v1/jobs?state=failed&limit=10'), api('/api/v1/deliveries?state=failed&limit=10')]);
+    const card = (label, value) => el('div', {class: 'card'}, el('div', {class: 'muted'}, label), el('div', {class: 'value'}, value));
+    const queued = system.pipelines.map(p => `${p.name}: ${p.state}`).join(', ');
+    view.replaceChildren(
+      el('h2', {}, `${system.ae_title} — Osteon ${system.version}`),
+      el('div', {class: 'cards'},
+        card('Studies', stats.studies), card('Instances', stats.instances), card('Stores failed', stats.stores_failed),
+        card('Free disk', `${(system.free_disk_bytes / 2 ** 30).toFixed(1)} GiB`), card('Uptime', `${system.uptime_s} s`)),
+      el('p', {}, 'Pipelines: ', queued),
+      el('h2', {}, 'Recent failed jobs'), table(failedJobs.items, ['id', 'pipeline', 'reason', 'finished_at']),
+      el('h2', {}, 'Recent failed deliveries'), table(failedDeliveries.items, ['id', 'destination', 'last_error', 'attempts']));
+  },
+
+  async studies() {
+    const results = el('div');
+    const {form, params} = filters(['patient_id', 'accession', 'modality', 'body_part', 'calling_ae', 'from', 'to'], load);
+    async function load(p = params()) {
+      const data = await api(`/api/v1/studies?${p}`);
+      results.replaceChildren(table(data.items, ['study_uid', 'patient_id', 'study_date', 'accession_number', 'modalities', 'instances', 'last_received'],
+        r => el('a', {href: `#/study/${encodeURIComponent(r.study_uid)}`}, 'open')));
+    }
+    view.replaceChildren(el('h2', {}, 'Studies'), form, results);
+    await load();
+  },
+
+  async study(uid) {
+    const s = await api(`/api/v1/studies/${encodeURIComponent(uid)}`);
+    const instances = el('div');
+    for (const i of s.instances) {
+      const detail = await api(`/api/v1/instances/${encodeURIComponent(i.sop_instance_uid)}`);
+      instances.append(el('h2', {}, `${i.modality} ${i.body_part ?? ''} — ${i.sop_instance_uid}`),
+        el('p', {class: 'muted'}, 'Routing: ', i.routing ?? ''),
+        table(detail.jobs, ['id', 'pipeline', 'state', 'attempts', 'reason', 'timings']),
+        table(detail.findings, ['job_id', 'outcome', 'summary', 'model_name', 'model_version', 'created_at']));
+    }
+    view.replaceChildren(el('h2', {}, `Study ${s.study_uid}`),
+      el('p', {}, `Patient ID ${s.patient_id ?? ''}, accession ${s.accession_number ?? ''}, ${s.instances.length} instance(s)`),
+      instances);
+  },
+
+  async jobs() {
+    const results = el('div');
+    const {form, params} = filters(['state', 'pipeline', 'study', 'instance'], load);
+    async function load(p = params()) {
+      const data = await api(`/api/v1/jobs?${p}`);
+      results.replaceChildren(
+        el('button', {onclick: () => action('Re-run the filtered jobs', `/api/v1/jobs/rerun?${params()}`, load)}, 'Re-run all shown (filtered)'),
+        table(data.items, ['id', 'pipeline', 'state', 'attempts', 'reason', 'created_at', 'finished_at'],
+          r => el('button', {onclick: () => action(`Re-run job ${r.id}`, `/api/v1/jobs/${r.id}/rerun`, load)}, 'Re-run')));
+    }
+    view.replaceChildren(el('h2', {}, 'Jobs'), form, results);
+    await load();
+  },
+
+  async deliveries() {
+    const results = el('div');
+    const {form, params} = filters(['state', 'destination', 'study'], load);
+    async function load(p = params()) {
+      const failed = await api(`/api/v1/deliveries?state=failed&${p}`);
+      const all = await api(`/api/v1/deliveries?${p}`);
+      const retry = r => r.state === 'failed'
+        ? el('button', {onclick: () => action(`Retry delivery ${r.id}`, `/api/v1/deliveries/${r.id}/retry`, load)}, 'Retry') : '';
+      const cols = ['id', 'destination', 'ae_title', 'state', 'attempts', 'last_error', 'sent_as', 'delivered_at'];
+      results.replaceChildren(el('h2', {}, 'Failed'), table(failed.items, cols, retry), el('h2', {}, 'All'), table(all.items, cols, retry));
+    }
+    view.replaceChildren(el('h2', {}, 'Deliveries'), form, results);
+    await load();
+  },
+
+  async pipelines() {
+    const system = await api('/api/v1/system');
+    const toggle = (plural, r) => el('button', {onclick: () => action(`${r.state === 'paused' ? 'Resume' : 'Pause'} ${r.name}`,
+      `/api/v1/${plural}/${encodeURIComponent(r.name)}/${r.state === 'paused' ? 'resume' : 'pause'}`, screens.pipelines)},
+      r.state === 'paused' ? 'Resume' : 'Pause');
+    view.replaceChildren(
+      el('h2', {}, 'Pipelines'), table(system.pipelines, ['name', 'state', 'paused_at', 'reason'], r => toggle('pipelines', r)),
+      el('h2', {}, 'Destinations'), table(system.destinations, ['name', 'ae_title', 'host', 'port', 'tls', 'state', 'paused_at'],
+        r => toggle('destinations', r)));
+  },
+
+  async models() {
+    const system = await api('/api/v1/system');
+    view.replaceChildren(el('h2', {}, 'Models'), table(system.models, ['name', 'version', 'device', 'sha256']),
+      el('p', {class: 'muted'}, system.note));
+  },
+};
+
+async function health() {
+  const badge = document.getElementById('health');
+  try {
+    const r = await fetch('/readyz');
+    const body = await r.json();
+    badge.textContent = body.ready ? 'ready' : `not ready: ${body.reasons.join('; ')}`;
+    badge.className = `badge ${body.ready ? 'ok' : 'bad'}`;
+  } catch (e) {
+    badge.textContent = 'node unreachable';
+    badge.className = 'badge bad';
+  }
+}
+
+async function route() {
+  const [name, ...rest] = (location.hash.replace(/^#\//, '') || 'overview').split('/');
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${name}`);
+  const screen = screens[name] || screens.overview;
+  try {
+    await screen(...rest.map(decodeURIComponent));
+    say(`Updated ${new Date().toLocaleTimeString()}`);
+  } catch (e) { say(e.message, true); }
+}
+
+window.addEventListener('hashchange', route);
+route();
+health();
+setInterval(health, 10000);
