@@ -21,6 +21,9 @@
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/db/pause_repository.hpp"
 #include "osteon/db/table_json.hpp"
+#include "osteon/imaging/decoder.hpp"
+#include "osteon/imaging/geometry.hpp"
+#include "osteon/imaging/png.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -303,6 +306,23 @@ void add_api(Router& router, const NodeView& view) {
       out["findings"] = db::rows_json(db::JobRepository(d).findings(jf));
       return json_response(out);
     });
+  });
+  // The image as the node sees it (presentation values: VOI applied), downscaled, as PNG.
+  router.add("GET", "/api/v1/instances/{uid}/preview.png", [&view, readers](const Request& r) {
+    const int size = static_cast<int>(r.integer("size", 512, 16, 2048));
+    const auto stored = readers->with([&](db::Database& d) { return db::InstanceRepository(d).find(r.param("uid")); });
+    if (!stored) throw Error(Errc::not_found, fmt::format("instance {} not found", r.param("uid")));
+    auto image = imaging::decode_file(view.data_dir / stored->path);
+    const double scale = std::min(1.0, static_cast<double>(size) / std::max(image.rows(), image.cols()));
+    if (scale < 1.0) {
+      image = imaging::resize(image, std::max(1, static_cast<int>(image.rows() * scale)),
+                              std::max(1, static_cast<int>(image.cols() * scale)));
+    }
+    const auto png = imaging::encode_png(image);
+    Response out;
+    out.content_type = "image/png";
+    out.body.assign(png.begin(), png.end());
+    return out;
   });
   router.add("GET", "/api/v1/associations", [readers](const Request& r) {
     const auto page = page_of(r);

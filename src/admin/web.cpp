@@ -32,6 +32,7 @@ void add_web(Router& router) {
     };
     router.add("GET", "/" + file.name, serve);
     if (file.name == "index.html") router.add("GET", "/", serve);
+    if (file.name == "openapi.json") router.add("GET", "/api/v1/openapi.json", serve);
   }
 }
 

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"osteonctl - query an Osteon node's index (read-only; safe while the node runs).\n"
                "Dates are YYYY-MM-DD and filter on when Osteon received the instance (UTC)."};
   cli.require_subcommand(1);
+  cli.fallthrough();  // global options (--json, --data-dir, ...) may also follow the subcommand
   std::string config_file;
   std::string data_dir;
   std::string db_file;

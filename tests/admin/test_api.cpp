@@ -69,6 +69,8 @@ double metric_sum(const std::string& text, const std::string& name, const std::v
   return sum;
 }
 
+std::size_t stored_count(NodeWithPacs& fixture) { return fixture.ctl({"instances"}).size(); }
+
 } // namespace
 
 TEST_CASE("the admin API answers from the node's own database, and its actions change what osteonctl shows", "[api]") {
@@ -131,6 +133,24 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     CHECK(http(node, "GET", "/api/v1/studies?from=yesterday").status == 400);
     CHECK(http(node, "DELETE", "/api/v1/jobs").status == 405);
     CHECK(http(node, "GET", "/api/v1/nothing").status == 404);
+
+    const auto preview = http(node, "GET", "/api/v1/instances/" + uid + "/preview.png?size=128");
+    CHECK(preview.status == 200);
+    CHECK(preview.body.substr(1, 3) == "PNG");
+    const auto sr = fixture.ctl({"instances", "--modality", "SR"});
+    REQUIRE(!sr.empty());
+    const auto no_pixels = http(node, "GET", "/api/v1/instances/" + sr[0]["sop_instance_uid"].get<std::string>() + "/preview.png");
+    CHECK(no_pixels.status == 404);
+
+    const auto openapi = get(node, "/api/v1/openapi.json");
+    for (const char* p : {"/api/v1/jobs/{id}/rerun", "/api/v1/deliveries/retry", "/metrics", "/readyz"})
+      CHECK(openapi["paths"].contains(p));
+
+    // osteonctl takes its global options after the subcommand too.
+    const auto after = run({(binary_dir() / "osteonctl").string(), "instances", "--json", "--data-dir",
+                            node.data_dir().string()});
+    REQUIRE(after.exit_code == 0);
+    CHECK(json::parse(after.output).size() == stored_count(fixture));
   }
 
   {  // metrics: promtool accepts them, and the counters agree with osteonctl
