@@ -136,7 +136,7 @@ int run_node(const Config& config) {
     log::info("node.starting", {{"version", OSTEON_VERSION}, {"config", config.source},
                                 {"data_dir", fs::absolute(config.node.data_dir).string()}});
     {
-      db::Database database(database_path(config.node.data_dir));
+      db::Database database(db::database_path(config.node.data_dir));
       const auto version = db::migrate(database);
       dicom::Spool spool(config.node.data_dir, config.storage.fsync);
       recover(config, database, spool);
@@ -150,7 +150,7 @@ int run_node(const Config& config) {
       auto analysis = make_analysis(config);
       // One work-queue engine runs every queue: one per pipeline and "delivery". Declared after
       // what its workers use, so that it stops first.
-      jobs::Engine engine(database_path(config.node.data_dir));
+      jobs::Engine engine(db::database_path(config.node.data_dir));
       outbox.attach(engine, lease);
       jobs::AnalysisSettings analysis_settings;
       analysis_settings.data_dir = config.node.data_dir;

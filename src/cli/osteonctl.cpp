@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
         dir = config_file.empty() ? osteon::default_config().node.data_dir
                                   : osteon::load_config_file(config_file).node.data_dir;
       }
-      db_file = osteon::database_path(dir).string();
+      db_file = osteon::db::database_path(dir).string();
     }
     if (!std::filesystem::exists(db_file)) {
       throw osteon::Error(osteon::Errc::not_found,

@@ -279,8 +279,4 @@ void validate(const Config& c) {
   if (!levels.contains(c.log.level)) bad("log.level must be debug, info, warn or error");
 }
 
-std::filesystem::path database_path(const std::filesystem::path& data_dir) {
-  return data_dir / "osteon.db";
-}
-
 } // namespace osteon

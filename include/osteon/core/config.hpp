@@ -123,7 +123,4 @@ Config default_config();
 /// Checks ranges and consistency; throws Error(config_invalid).
 void validate(const Config& config);
 
-/// The database file inside the data directory.
-std::filesystem::path database_path(const std::filesystem::path& data_dir);
-
 } // namespace osteon
