@@ -162,7 +162,7 @@ int run_node(const Config& config) {
       engine.start();
 
       Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });
-      dimse::StorageScp scp(config, ingest);
+      dimse::StorageScp scp(config.node, config.security, ingest);
       scp.start();
 
       boost::asio::io_context io;
