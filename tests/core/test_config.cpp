@@ -79,11 +79,3 @@ TEST_CASE("a missing configuration file is a clear error", "[config]") {
   CHECK_THROWS_WITH(osteon::load_config_file("/nonexistent/osteon.toml"),
                     Catch::Contains("/nonexistent/osteon.toml") && Catch::Contains("cannot open"));
 }
-
-TEST_CASE("every error code maps to a DIMSE status, an HTTP status and an exit code", "[error]") {
-  CHECK(osteon::info(Errc::out_of_resources).dimse_status == 0xA700);
-  CHECK(osteon::info(Errc::dicom_mismatch).dimse_status == 0xA900);
-  CHECK(osteon::info(Errc::dicom_unparseable).dimse_status == 0xC000);
-  CHECK(osteon::info(Errc::internal).exit_code != 0);
-  CHECK(Error(Errc::not_found, "x").http_status() == 404);
-}
