@@ -1,10 +1,12 @@
 // osteon: the DICOM node. Parses arguments and hands over to the app layer.
+#include <cstdint>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
+#include "osteon/app/config.hpp"
 #include "osteon/app/node.hpp"
-#include "osteon/core/config.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 
@@ -36,7 +38,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   try {
-    osteon::Config config = config_file.empty() ? osteon::default_config() : osteon::load_config_file(config_file);
+    osteon::app::Config config =
+        config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
     if (port) config.node.port = *port;
     if (aet) config.node.ae_title = *aet;
     if (data_dir) config.node.data_dir = *data_dir;
@@ -44,7 +47,7 @@ int main(int argc, char** argv) {
     if (max_associations) config.node.max_associations = *max_associations;
     if (min_free_mb) config.storage.min_free_mb = *min_free_mb;
     if (port || aet || data_dir || log_level || max_associations || min_free_mb) config.source += " + command line";
-    osteon::validate(config);
+    osteon::app::validate(config);
     osteon::log::init(config.log.level);
     if (check_only) {
       std::cout << "configuration OK (" << config.source << ")\n";

@@ -51,7 +51,7 @@ struct Outbox::Shared {
   DeliveryConfig config;
   dimse::ScuSettings scu;
 
-  TlsSettings tls_for(const db::OutboxItem& item) const;
+  dimse::TlsSettings tls_for(const db::OutboxItem& item) const;
 };
 
 namespace {
@@ -137,7 +137,7 @@ void Outbox::attach(jobs::Engine& engine, std::chrono::milliseconds lease) {
 
 // The TLS settings of a row's destination as configured now (a row stores only the address): a
 // named destination by its name, the sender by the known peer with the row's address.
-TlsSettings Outbox::Shared::tls_for(const db::OutboxItem& item) const {
+dimse::TlsSettings Outbox::Shared::tls_for(const db::OutboxItem& item) const {
   if (item.destination == "sender") {
     for (const auto& k : config.known_peers) {
       if (k.ae_title == item.ae_title && k.host == item.host && k.port == item.port) return k.tls;

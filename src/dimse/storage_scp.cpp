@@ -85,7 +85,7 @@ void reject(T_ASC_Association* assoc, T_ASC_RejectParametersResult result, T_ASC
 } // namespace
 
 struct StorageScp::Impl {
-  NodeConfig listener;
+  ListenerConfig listener;
   SecurityConfig security;
   ScpHandler& handler;
   T_ASC_Network* net = nullptr;
@@ -100,7 +100,7 @@ struct StorageScp::Impl {
   };
   std::list<Worker> workers;
 
-  Impl(const NodeConfig& l, const SecurityConfig& s, ScpHandler& h) : listener(l), security(s), handler(h) {}
+  Impl(const ListenerConfig& l, const SecurityConfig& s, ScpHandler& h) : listener(l), security(s), handler(h) {}
 
   void accept_loop();
   void serve(T_ASC_Association* assoc, AssociationInfo info);
@@ -110,7 +110,7 @@ struct StorageScp::Impl {
   void reap(bool all);
 };
 
-StorageScp::StorageScp(const NodeConfig& listener, const SecurityConfig& security, ScpHandler& handler)
+StorageScp::StorageScp(const ListenerConfig& listener, const SecurityConfig& security, ScpHandler& handler)
     : impl_(std::make_unique<Impl>(listener, security, handler)) {
   dcmDisableGethostbyaddr.set(OFTrue);  // no reverse DNS on every association
 }

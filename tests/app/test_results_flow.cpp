@@ -58,7 +58,7 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   test::Orthanc pacs(dir.path() / "orthanc");
   pacs.start();
 
-  Config config = default_config();
+  app::Config config = app::default_config();
   config.node.data_dir = dir.path() / "data";
   config.delivery.destinations.push_back({"pacs", pacs.ae_title(), "127.0.0.1", pacs.dicom_port()});
   config.delivery.retry_base_s = 1;

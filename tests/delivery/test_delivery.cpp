@@ -13,7 +13,6 @@
 
 #include "node.hpp"
 #include "orthanc.hpp"
-#include "osteon/core/config.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/delivery/outbox.hpp"
@@ -30,7 +29,7 @@ namespace {
 struct Fixture {
   TempDir dir;
   fs::path data = dir.path() / "data";
-  DeliveryConfig config;
+  delivery::DeliveryConfig config;
 
   Fixture() {
     fs::create_directories(data);

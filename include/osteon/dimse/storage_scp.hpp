@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "osteon/core/config.hpp"
+#include "osteon/dimse/config.hpp"
 
 namespace osteon::dimse {
 
@@ -73,7 +73,7 @@ class StorageScp {
  public:
   /// Listens as `listener` says (the [node] keys: AE title, port, limits, timeouts, shutdown
   /// grace) and accepts the callers `security` allows.
-  StorageScp(const NodeConfig& listener, const SecurityConfig& security, ScpHandler& handler);
+  StorageScp(const ListenerConfig& listener, const SecurityConfig& security, ScpHandler& handler);
   ~StorageScp();
   StorageScp(const StorageScp&) = delete;
   StorageScp& operator=(const StorageScp&) = delete;
