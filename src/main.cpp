@@ -1,10 +1,12 @@
 // osteon: the DICOM node. Parses arguments and hands over to the app layer.
+#include <cstdint>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
+#include "osteon/app/config.hpp"
 #include "osteon/app/node.hpp"
-#include "osteon/core/config.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 
@@ -14,7 +16,8 @@ int main(int argc, char** argv) {
       "Receives images over DICOM (C-ECHO, C-STORE), stores each one durably (fsync + SQLite index)\n"
       "and answers Success only once it is safe. Runs in the foreground, logs one line per event to\n"
       "stderr, stops gracefully on SIGTERM/SIGINT. Without --config the built-in defaults are used\n"
-      "(AE title OSTEON, port 11112, data under ./var); see osteon.toml for every setting."};
+      "(AE title OSTEON, port 11112, data under ./var, the admin console on http://127.0.0.1:8080/);\n"
+      "see osteon.toml for every setting."};
   std::string config_file;
   std::optional<int> port;
   std::optional<std::string> aet;
@@ -22,6 +25,7 @@ int main(int argc, char** argv) {
   std::optional<std::string> log_level;
   std::optional<int> max_associations;
   std::optional<std::int64_t> min_free_mb;
+  std::optional<int> http_port;
   bool check_only = false;
   cli.add_option("-c,--config", config_file, "Configuration file (TOML); default: built-in osteon.toml")
       ->check(CLI::ExistingFile);
@@ -31,20 +35,25 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "debug, info, warn or error (overrides log.level)");
   cli.add_option("--max-associations", max_associations, "Associations served at once (overrides node.max_associations)");
   cli.add_option("--min-free-mb", min_free_mb, "Refuse C-STORE below this free disk space (overrides storage.min_free_mb)");
+  cli.add_option("--http-port", http_port,
+                 "Admin console port (overrides http.port; 0: any free port, logged as http.listening)");
   cli.add_flag("--check-config", check_only, "Validate the configuration and exit");
   cli.set_version_flag("--version", OSTEON_VERSION);
   CLI11_PARSE(cli, argc, argv);
 
   try {
-    osteon::Config config = config_file.empty() ? osteon::default_config() : osteon::load_config_file(config_file);
+    osteon::app::Config config =
+        config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
     if (port) config.node.port = *port;
     if (aet) config.node.ae_title = *aet;
     if (data_dir) config.node.data_dir = *data_dir;
     if (log_level) config.log.level = *log_level;
     if (max_associations) config.node.max_associations = *max_associations;
     if (min_free_mb) config.storage.min_free_mb = *min_free_mb;
-    if (port || aet || data_dir || log_level || max_associations || min_free_mb) config.source += " + command line";
-    osteon::validate(config);
+    if (http_port) config.http.port = *http_port;
+    if (port || aet || data_dir || log_level || max_associations || min_free_mb || http_port)
+      config.source += " + command line";
+    osteon::app::validate(config);
     osteon::log::init(config.log.level);
     if (check_only) {
       std::cout << "configuration OK (" << config.source << ")\n";

@@ -143,7 +143,7 @@ HttpServer::HttpServer(HttpSettings settings, const Router& router)
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::start() {
+void HttpServer::listen() {
   auto& s = impl_->settings;
   beast::error_code ec;
   const auto address = asio::ip::make_address(s.bind, ec);
@@ -159,10 +159,19 @@ void HttpServer::start() {
   if (acceptor.bind(endpoint, ec); ec) fail("bind");
   if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) fail("listen");
   impl_->port = acceptor.local_endpoint().port();
+}
+
+void HttpServer::serve() {
+  if (impl_->port == 0) listen();
   impl_->accept();
   impl_->running = true;
-  for (int i = 0; i < std::max(1, s.threads); ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
-  log::info("http.listening", {{"bind", s.bind}, {"port", impl_->port}});
+  for (int i = 0; i < std::max(1, impl_->settings.threads); ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
+  log::info("http.listening", {{"bind", impl_->settings.bind}, {"port", impl_->port}});
+}
+
+void HttpServer::start() {
+  listen();
+  serve();
 }
 
 int HttpServer::port() const { return impl_->port; }

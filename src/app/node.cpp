@@ -12,6 +12,9 @@
 
 #include <fmt/format.h>
 
+#include "osteon/admin/api.hpp"
+#include "osteon/admin/http_server.hpp"
+#include "osteon/admin/web.hpp"
 #include "osteon/app/ingest.hpp"
 #include "osteon/app/result_publisher.hpp"
 #include "osteon/delivery/outbox.hpp"
@@ -114,6 +117,30 @@ std::vector<routing::Profile> load_routing(const Config& config) {
   return profiles;
 }
 
+// What the admin console shows about this node, fixed at start-up.
+admin::NodeView node_view(const Config& config, const Analysis& analysis, dicom::Spool& spool) {
+  admin::NodeView v;
+  v.version = OSTEON_VERSION;
+  v.ae_title = config.node.ae_title;
+  v.dicom_port = config.node.port;
+  v.http_port = config.http.port;
+  v.data_dir = config.node.data_dir;
+  v.database = db::database_path(config.node.data_dir);
+  v.min_free_bytes = config.storage.min_free_mb * 1024 * 1024;
+  for (const auto& model : analysis.registry.available_models()) {
+    const auto& m = model->manifest();
+    v.models.push_back({m.name, m.version, m.sha256, model->device()});
+  }
+  for (const auto& [name, slot] : analysis.slots) {
+    const auto why = slot.pipeline->unavailable_reason();
+    v.pipelines.push_back({name, !why, why.value_or("")});
+  }
+  for (const auto& d : config.delivery.destinations) v.destinations.push_back({d.name, d.ae_title, d.host, d.port, d.tls.enabled});
+  v.destinations.push_back({"sender", "(the sender's AE)", "(delivery.known_peers)", 0, false});
+  v.free_bytes = [&spool] { return spool.free_bytes(); };
+  return v;
+}
+
 void mark_clean(const Config& config) {
   const fs::path marker = config.node.data_dir / "clean-shutdown";
   std::ofstream(marker) << utc_timestamp() << "\n";
@@ -136,7 +163,7 @@ int run_node(const Config& config) {
     log::info("node.starting", {{"version", OSTEON_VERSION}, {"config", config.source},
                                 {"data_dir", fs::absolute(config.node.data_dir).string()}});
     {
-      db::Database database(database_path(config.node.data_dir));
+      db::Database database(db::database_path(config.node.data_dir));
       const auto version = db::migrate(database);
       dicom::Spool spool(config.node.data_dir, config.storage.fsync);
       recover(config, database, spool);
@@ -150,7 +177,7 @@ int run_node(const Config& config) {
       auto analysis = make_analysis(config);
       // One work-queue engine runs every queue: one per pipeline and "delivery". Declared after
       // what its workers use, so that it stops first.
-      jobs::Engine engine(database_path(config.node.data_dir));
+      jobs::Engine engine(db::database_path(config.node.data_dir));
       outbox.attach(engine, lease);
       jobs::AnalysisSettings analysis_settings;
       analysis_settings.data_dir = config.node.data_dir;
@@ -162,8 +189,20 @@ int run_node(const Config& config) {
       engine.start();
 
       Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });
-      dimse::StorageScp scp(config, ingest);
+      dimse::StorageScp scp(config.node, config.security, ingest);
       scp.start();
+
+      // The admin console (HTTP: web UI, API, metrics), reading the database the node writes.
+      admin::NodeView view = node_view(config, *analysis, spool);
+      admin::Router router_http;
+      admin::add_api(router_http, view);
+      admin::add_web(router_http);
+      admin::HttpServer http(config.http, router_http);
+      if (config.http.enabled) {
+        http.listen();
+        view.http_port = http.port();  // the one bound (port = 0: any free one)
+        http.serve();
+      }
 
       boost::asio::io_context io;
       boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -173,12 +212,14 @@ int run_node(const Config& config) {
                                     {"grace_s", config.node.shutdown_grace_s}});
         scp.request_stop();
       });
-      log::info("node.ready", {{"port", config.node.port}, {"aet", config.node.ae_title}, {"schema", version}});
+      log::info("node.ready", {{"port", config.node.port}, {"aet", config.node.ae_title}, {"schema", version},
+                               {"http_port", config.http.enabled ? http.port() : 0}});
       io.run();
       // No new analyses or deliveries once stopping: running ones finish (while open associations
       // use their grace period); queued ones, and those stored meanwhile, resume at the next start.
       engine.stop();
       scp.wait();
+      http.stop();
     }
     mark_clean(config);
     log::info("node.stopped", {{"clean", true}});

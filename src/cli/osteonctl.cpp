@@ -9,7 +9,7 @@
 
 #include "osteon/db/table_json.hpp"
 
-#include "osteon/core/config.hpp"
+#include "osteon/app/config.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
@@ -55,7 +55,8 @@ void print_json(const osteon::db::Table& t, bool single) {
 // `osteonctl route FILE`: which profile takes the file, and each profile's reasons.
 int explain_route(const std::string& file, const std::string& profiles_dir, const std::string& config_file,
                   const std::string& calling_ae, const std::string& called_ae, bool json) {
-  const osteon::Config config = config_file.empty() ? osteon::default_config() : osteon::load_config_file(config_file);
+  const osteon::app::Config config =
+      config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
   std::filesystem::path dir = profiles_dir.empty() ? config.routing.profiles_dir : std::filesystem::path(profiles_dir);
   const osteon::routing::Router router(dir.empty() ? osteon::routing::builtin_profiles()
                                                     : osteon::routing::load_profiles(dir));
@@ -154,10 +155,10 @@ int main(int argc, char** argv) {
     if (db_file.empty()) {
       std::filesystem::path dir = data_dir;
       if (dir.empty()) {
-        dir = config_file.empty() ? osteon::default_config().node.data_dir
-                                  : osteon::load_config_file(config_file).node.data_dir;
+        dir = config_file.empty() ? osteon::app::default_config().node.data_dir
+                                  : osteon::app::load_config_file(config_file).node.data_dir;
       }
-      db_file = osteon::database_path(dir).string();
+      db_file = osteon::db::database_path(dir).string();
     }
     if (!std::filesystem::exists(db_file)) {
       throw osteon::Error(osteon::Errc::not_found,

@@ -162,4 +162,8 @@ void Transaction::commit() {
   done_ = true;
 }
 
+std::filesystem::path database_path(const std::filesystem::path& data_dir) {
+  return data_dir / "osteon.db";
+}
+
 } // namespace osteon::db

@@ -53,7 +53,7 @@ struct Outbox::Shared {
   DeliveryConfig config;
   dimse::ScuSettings scu;
 
-  TlsSettings tls_for(const db::OutboxItem& item) const;
+  dimse::TlsSettings tls_for(const db::OutboxItem& item) const;
 };
 
 namespace {
@@ -139,7 +139,7 @@ void Outbox::attach(jobs::Engine& engine, std::chrono::milliseconds lease) {
 
 // The TLS settings of a row's destination as configured now (a row stores only the address): a
 // named destination by its name, the sender by the known peer with the row's address.
-TlsSettings Outbox::Shared::tls_for(const db::OutboxItem& item) const {
+dimse::TlsSettings Outbox::Shared::tls_for(const db::OutboxItem& item) const {
   if (item.destination == "sender") {
     for (const auto& k : config.known_peers) {
       if (k.ae_title == item.ae_title && k.host == item.host && k.port == item.port) return k.tls;
@@ -181,9 +181,9 @@ jobs::Attempt<db::DeliveryReceipt> Sender::run(const db::OutboxRow& row) {
   const metrics::Labels destination{{"destination", item.destination}};
   metrics::observe("osteon_delivery_seconds", destination,
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  const char* settled = outcome.result == dimse::SendResult::delivered ? "delivered"
-                        : outcome.transient()                          ? "retry"
-                                                                       : "failed";
+  // As the queue will settle it: a transient failure on the last attempt is a failure.
+  const bool retries = outcome.transient() && row.attempts < shared_->config.max_attempts;
+  const char* settled = outcome.result == dimse::SendResult::delivered ? "delivered" : retries ? "retry" : "failed";
   metrics::add("osteon_deliveries_total", {{"destination", item.destination}, {"outcome", settled}});
   if (outcome.result == dimse::SendResult::delivered) {
     a.verdict = jobs::Verdict::done;

@@ -85,7 +85,8 @@ void reject(T_ASC_Association* assoc, T_ASC_RejectParametersResult result, T_ASC
 } // namespace
 
 struct StorageScp::Impl {
-  Config config;
+  ListenerConfig listener;
+  SecurityConfig security;
   ScpHandler& handler;
   T_ASC_Network* net = nullptr;
   std::thread acceptor;
@@ -99,7 +100,7 @@ struct StorageScp::Impl {
   };
   std::list<Worker> workers;
 
-  Impl(const Config& c, ScpHandler& h) : config(c), handler(h) {}
+  Impl(const ListenerConfig& l, const SecurityConfig& s, ScpHandler& h) : listener(l), security(s), handler(h) {}
 
   void accept_loop();
   void serve(T_ASC_Association* assoc, AssociationInfo info);
@@ -109,7 +110,8 @@ struct StorageScp::Impl {
   void reap(bool all);
 };
 
-StorageScp::StorageScp(const Config& config, ScpHandler& handler) : impl_(std::make_unique<Impl>(config, handler)) {
+StorageScp::StorageScp(const ListenerConfig& listener, const SecurityConfig& security, ScpHandler& handler)
+    : impl_(std::make_unique<Impl>(listener, security, handler)) {
   dcmDisableGethostbyaddr.set(OFTrue);  // no reverse DNS on every association
 }
 
@@ -119,21 +121,21 @@ StorageScp::~StorageScp() {
 }
 
 void StorageScp::start() {
-  const OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, impl_->config.node.port,
-                                                 impl_->config.node.acse_timeout_s, &impl_->net);
+  const OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, impl_->listener.port,
+                                                 impl_->listener.acse_timeout_s, &impl_->net);
   if (cond.bad()) {
     throw Error(Errc::network_error,
-                fmt::format("cannot listen on port {}: {}", impl_->config.node.port, cond.text()));
+                fmt::format("cannot listen on port {}: {}", impl_->listener.port, cond.text()));
   }
   impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
-  log::info("scp.listening", {{"port", impl_->config.node.port},
-                              {"aet", impl_->config.node.ae_title},
-                              {"max_associations", impl_->config.node.max_associations}});
+  log::info("scp.listening", {{"port", impl_->listener.port},
+                              {"aet", impl_->listener.ae_title},
+                              {"max_associations", impl_->listener.max_associations}});
 }
 
 void StorageScp::request_stop() {
   if (impl_->stopping.exchange(true)) return;
-  impl_->stop_deadline = Clock::now() + std::chrono::seconds(impl_->config.node.shutdown_grace_s);
+  impl_->stop_deadline = Clock::now() + std::chrono::seconds(impl_->listener.shutdown_grace_s);
 }
 
 void StorageScp::wait() {
@@ -163,7 +165,7 @@ void StorageScp::Impl::accept_loop() {
   while (!stopping.load()) {
     reap(false);
     T_ASC_Association* assoc = nullptr;
-    OFCondition cond = ASC_receiveAssociation(net, &assoc, config.node.max_pdu, nullptr, nullptr, OFFalse,
+    OFCondition cond = ASC_receiveAssociation(net, &assoc, listener.max_pdu, nullptr, nullptr, OFFalse,
                                               DUL_NOBLOCK, 1);
     if (cond == DUL_NOASSOCIATIONREQUEST) {
       if (assoc) ASC_destroyAssociation(&assoc);
@@ -184,7 +186,7 @@ void StorageScp::Impl::accept_loop() {
     ASC_getAPTitles(assoc->params, calling, sizeof calling, called, sizeof called, nullptr, 0);
     info.calling_ae = calling;
     info.called_ae = called;
-    if (active.load() >= config.node.max_associations) {
+    if (active.load() >= listener.max_associations) {
       reject(assoc, ASC_RESULT_REJECTEDTRANSIENT, ASC_SOURCE_SERVICEPROVIDER_PRESENTATION_RELATED,
              ASC_REASON_SP_PRES_LOCALLIMITEXCEEDED);
       handler.association_rejected(info, "local limit exceeded");
@@ -219,10 +221,10 @@ bool StorageScp::Impl::negotiate(T_ASC_Association* assoc, AssociationInfo& info
   if (std::string_view(context) != UID_StandardApplicationContext) {
     return refuse(ASC_REASON_SU_APPCONTEXTNAMENOTSUPPORTED, "application context name not supported");
   }
-  if (config.security.check_called_ae && info.called_ae != config.node.ae_title) {
+  if (security.check_called_ae && info.called_ae != listener.ae_title) {
     return refuse(ASC_REASON_SU_CALLEDAETITLENOTRECOGNIZED, "called AE title not recognized");
   }
-  const auto& allowed = config.security.allowed_callers;
+  const auto& allowed = security.allowed_callers;
   if (!allowed.empty()) {
     const bool ok = std::any_of(allowed.begin(), allowed.end(), [&](const AllowedCaller& c) {
       return c.ae_title == info.calling_ae && (c.host.empty() || c.host == info.peer_host);
@@ -271,7 +273,7 @@ void StorageScp::Impl::serve(T_ASC_Association* assoc, AssociationInfo info) {
         ASC_abortAssociation(assoc);
         break;
       }
-      if (now - last_activity > std::chrono::seconds(config.node.dimse_timeout_s)) {
+      if (now - last_activity > std::chrono::seconds(listener.dimse_timeout_s)) {
         result = "timeout";
         ASC_abortAssociation(assoc);
         break;
@@ -320,7 +322,7 @@ void StorageScp::Impl::handle_store(T_ASC_Association* assoc, T_ASC_Presentation
   if (!admission.accept) {
     DIC_UL bytes = 0;
     DIC_UL pdvs = 0;
-    OFCondition cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, config.node.dimse_timeout_s, &bytes, &pdvs);
+    OFCondition cond = DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, listener.dimse_timeout_s, &bytes, &pdvs);
     if (cond.bad()) return;
     T_DIMSE_C_StoreRSP rsp{};
     rsp.MessageIDBeingRespondedTo = req.MessageID;
@@ -341,7 +343,7 @@ void StorageScp::Impl::handle_store(T_ASC_Association* assoc, T_ASC_Presentation
   ctx.store.transfer_syntax_uid = pc.acceptedTransferSyntax;
   ctx.store.temp_file = admission.temp_file;
   const OFCondition cond = DIMSE_storeProvider(assoc, pres_id, &req, admission.temp_file.c_str(), 1, nullptr,
-                                               store_callback, &ctx, DIMSE_NONBLOCKING, config.node.dimse_timeout_s);
+                                               store_callback, &ctx, DIMSE_NONBLOCKING, listener.dimse_timeout_s);
   delete ctx.status_detail;
   if (!ctx.completed) {
     handler.store_interrupted(info, admission.temp_file);

@@ -110,7 +110,9 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     }
     finding.timings.push_back({"total", elapsed_ms(start)});
     const std::string outcome = outcome_name(finding.outcome);
-    metrics::add("osteon_jobs_total", {{"pipeline", job.pipeline}, {"outcome", outcome}});
+    // As the queue will settle it: a retry past the last attempt is a failure.
+    const bool gives_up = finding.outcome == pipelines::Outcome::retry && !shared_->settings.retry.may_retry(job.attempts);
+    metrics::add("osteon_jobs_total", {{"pipeline", job.pipeline}, {"outcome", gives_up ? "failed" : outcome}});
     for (const auto& t : finding.timings) {
       if (t.stage == "total") {
         metrics::observe("osteon_job_seconds", {{"pipeline", job.pipeline}}, t.ms / 1000.0);

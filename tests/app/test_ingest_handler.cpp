@@ -16,7 +16,7 @@ using namespace osteon;
 namespace {
 struct Fixture {
   test::TempDir dir;
-  Config config = default_config();
+  app::Config config = app::default_config();
   db::Database database{dir.path() / "osteon.db"};
   dicom::Spool spool{dir.path(), false};
   dimse::AssociationInfo assoc{1, "127.0.0.1", "CR1", "OSTEON"};

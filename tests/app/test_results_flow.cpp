@@ -58,13 +58,13 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   test::Orthanc pacs(dir.path() / "orthanc");
   pacs.start();
 
-  Config config = default_config();
+  app::Config config = app::default_config();
   config.node.data_dir = dir.path() / "data";
   config.delivery.destinations.push_back({"pacs", pacs.ae_title(), "127.0.0.1", pacs.dicom_port()});
   config.delivery.retry_base_s = 1;
   fs::create_directories(config.node.data_dir);
   {
-    db::Database database(database_path(config.node.data_dir));
+    db::Database database(db::database_path(config.node.data_dir));
     db::migrate(database);
   }
   dicom::Spool spool(config.node.data_dir, false);
@@ -84,7 +84,7 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   src.job = db::JobRequest{"bone_age", "hand-bone-age"};
   spool.commit(tmp, src.path);
   {
-    db::Database database(database_path(config.node.data_dir));
+    db::Database database(db::database_path(config.node.data_dir));
     REQUIRE(db::InstanceRepository(database).insert(src));
   }
 
@@ -94,7 +94,7 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   delivery::Outbox outbox(config.node.data_dir, config.delivery, "OSTEON");
   auto publisher = std::make_shared<app::ResultPublisher>(config, spool, outbox);
   auto stub = std::make_shared<BoneAgeStub>();
-  jobs::Engine engine(database_path(config.node.data_dir));
+  jobs::Engine engine(db::database_path(config.node.data_dir));
   outbox.attach(engine);
   jobs::AnalysisSettings settings;
   settings.data_dir = config.node.data_dir;
@@ -104,7 +104,7 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   engine.start();
 
   auto delivered = [&] {
-    db::Database database(database_path(config.node.data_dir), db::Database::Mode::read_only);
+    db::Database database(db::database_path(config.node.data_dir), db::Database::Mode::read_only);
     return db::OutboxRepository(database).count("delivered");
   };
   for (int i = 0; i < 600 && delivered() < 2; ++i) std::this_thread::sleep_for(50ms);
@@ -121,7 +121,7 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   CHECK(study["PatientMainDicomTags"]["PatientID"] == "PID-FLOW");
 
   // Both objects are in the node's own index, and the SR lists the source as evidence.
-  db::Database database(database_path(config.node.data_dir), db::Database::Mode::read_only);
+  db::Database database(db::database_path(config.node.data_dir), db::Database::Mode::read_only);
   db::Filter f;
   f.study_uid = src.attributes.study_uid;
   const auto rows = db::InstanceRepository(database).instances(f);

@@ -13,7 +13,6 @@
 
 #include "node.hpp"
 #include "orthanc.hpp"
-#include "osteon/core/config.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/delivery/outbox.hpp"
@@ -30,11 +29,11 @@ namespace {
 struct Fixture {
   TempDir dir;
   fs::path data = dir.path() / "data";
-  DeliveryConfig config;
+  delivery::DeliveryConfig config;
 
   Fixture() {
     fs::create_directories(data);
-    db::Database database(database_path(data));
+    db::Database database(db::database_path(data));
     db::migrate(database);
     config.retry_base_s = 1;
     config.retry_cap_s = 2;
@@ -80,16 +79,16 @@ struct Fixture {
   }
 
   db::Table rows() {
-    db::Database database(database_path(data), db::Database::Mode::read_only);
+    db::Database database(db::database_path(data), db::Database::Mode::read_only);
     return db::OutboxRepository(database).list({});
   }
   std::int64_t count(const std::string& state) {
-    db::Database database(database_path(data), db::Database::Mode::read_only);
+    db::Database database(db::database_path(data), db::Database::Mode::read_only);
     return db::OutboxRepository(database).count(state);
   }
   void enqueue(delivery::Outbox& outbox, const std::vector<delivery::ResultObject>& objects,
                const std::vector<std::string>& destinations, const std::string& sender = "CR1") {
-    db::Database database(database_path(data));
+    db::Database database(db::database_path(data));
     outbox.enqueue(database, objects, destinations, sender, delivery::sr_class_order("comprehensive3d"));
   }
   void wait_until(const std::function<bool()>& done, int seconds = 30) {
@@ -103,7 +102,7 @@ struct Delivery {
   jobs::Engine engine;
   delivery::Outbox outbox;
   Delivery(const Fixture& f, const std::string& calling_ae)
-      : engine(database_path(f.data)), outbox(f.data, f.config, calling_ae) {
+      : engine(db::database_path(f.data)), outbox(f.data, f.config, calling_ae) {
     outbox.attach(engine);
   }
   void start() { engine.start(); }
@@ -211,7 +210,7 @@ TEST_CASE("deliveries a stopped process was sending are sent after restart, once
     // A process queued two deliveries, claimed one, and died before sending it.
     Delivery engine(f, "OSTEON");
     f.enqueue(engine.outbox, {f.dx(1), f.dx(2)}, {"pacs"});
-    db::Database database(database_path(f.data));
+    db::Database database(db::database_path(f.data));
     REQUIRE(db::OutboxQueue(database).claim("9999-01-01T00:00:00.000Z", "9999-01-01T00:10:00.000Z"));
   }
   CHECK(f.count("sending") == 1);

@@ -10,7 +10,7 @@
 #include <tuple>
 
 #include "node_with_pacs.hpp"
-#include "osteon/core/config.hpp"
+#include "osteon/app/config.hpp"
 #include "osteon/core/error.hpp"
 
 namespace fs = std::filesystem;
@@ -99,7 +99,7 @@ std::string quoted(const fs::path& p) { return "\"" + p.string() + "\""; }
 
 std::string message_of(const std::string& toml) {
   try {
-    osteon::parse_config(toml, "site.toml");
+    osteon::app::parse_config(toml, "site.toml");
   } catch (const osteon::Error& e) {
     CHECK(e.code() == osteon::Errc::config_invalid);
     return e.what();
@@ -126,7 +126,7 @@ TEST_CASE("TLS settings of destinations and known peers: defaults from [delivery
   const fs::path key = dir.path() / "node.key";
   for (const auto& f : {ca, cert, key}) std::ofstream(f) << "placeholder\n";
 
-  const auto c = osteon::parse_config(
+  const auto c = osteon::app::parse_config(
       "[delivery]\ntls_profile = \"bcp195\"\ntls_cert_file = " + quoted(cert) + "\ntls_key_file = " + quoted(key) +
           "\ndestinations = [\n  { name = \"pacs\", ae_title = \"PACS\", host = \"10.0.0.5\", tls = true, "
           "tls_ca_file = " +
@@ -147,7 +147,7 @@ TEST_CASE("TLS settings of destinations and known peers: defaults from [delivery
   REQUIRE(c.delivery.known_peers.size() == 1);
   CHECK(c.delivery.known_peers[0].tls.enabled);
   CHECK(c.delivery.known_peers[0].tls.profile == "bcp195-ex");
-  CHECK(osteon::default_config().delivery.tls_profile == "bcp195-nd");
+  CHECK(osteon::app::default_config().delivery.tls_profile == "bcp195-nd");
 
   const std::string entry = "destinations = [ { name = \"pacs\", ae_title = \"PACS\", host = \"h\"";
   const std::string pacs = "[delivery]\n" + entry;
@@ -195,7 +195,7 @@ TEST_CASE("TLS files that cannot be used stop the node at start-up, naming the c
     std::ofstream(cfg) << "[node]\nport = " << free_port() << "\ndata_dir = " << quoted(dir.path() / "data")
                        << "\n[storage]\nmin_free_mb = 0\n[delivery]\nknown_peers = [ { calling_ae = \"CR1\", host = "
                           "\"127.0.0.1\", port = 104, tls = true, "
-                       << c.keys << " } ]\n";
+                       << c.keys << " } ]\n[http]\nport = 0\n";
     const auto r = run({(binary_dir() / "osteon").string(), "--config", cfg.string()}, std::chrono::seconds(60));
     INFO(r.output);
     CHECK(r.exit_code != 0);

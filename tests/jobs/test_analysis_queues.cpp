@@ -8,7 +8,6 @@
 #include <set>
 #include <thread>
 
-#include "osteon/core/config.hpp"
 #include "osteon/db/job_repository.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/dicom/spool.hpp"
@@ -76,13 +75,13 @@ struct Fixture {
   std::vector<routing::Profile> profiles = routing::builtin_profiles();
 
   Fixture() {
-    db::Database database(database_path(dir.path()));
+    db::Database database(db::database_path(dir.path()));
     db::migrate(database);
   }
 
   // Stores `n` small DX files with queued bone_age jobs.
   void add_jobs(int n) {
-    db::Database database(database_path(dir.path()));
+    db::Database database(db::database_path(dir.path()));
     db::InstanceRepository repo(database);
     dicom::Spool spool(dir.path(), false);
     for (int i = 0; i < n; ++i) {
@@ -109,12 +108,12 @@ struct Fixture {
   }
 
   std::int64_t count(const std::string& state) {
-    db::Database database(database_path(dir.path()), db::Database::Mode::read_only);
+    db::Database database(db::database_path(dir.path()), db::Database::Mode::read_only);
     return db::JobRepository(database).count(state);
   }
 
   std::int64_t findings() {
-    db::Database database(database_path(dir.path()), db::Database::Mode::read_only);
+    db::Database database(db::database_path(dir.path()), db::Database::Mode::read_only);
     auto st = database.prepare("SELECT count(*), count(DISTINCT job_id) FROM findings");
     st.step();
     REQUIRE(st.column_int64(0) == st.column_int64(1));  // never two findings for one job
@@ -129,7 +128,7 @@ struct Fixture {
   // An engine with the pipeline's queue, as the node wires it.
   std::unique_ptr<jobs::Engine> engine(const std::shared_ptr<FakePipeline>& p, int concurrency = 1,
                                        std::chrono::milliseconds lease = 10min) {
-    auto e = std::make_unique<jobs::Engine>(database_path(dir.path()));
+    auto e = std::make_unique<jobs::Engine>(db::database_path(dir.path()));
     jobs::AnalysisSettings s;
     s.data_dir = dir.path();
     s.profiles = profiles;
@@ -169,7 +168,7 @@ TEST_CASE("a not-analysable image ends with its reason and a finding that says s
   engine->start();
   f.wait_until([&] { return f.count("not-analysable") == 1; });
   engine->stop();
-  db::Database database(database_path(f.dir.path()), db::Database::Mode::read_only);
+  db::Database database(db::database_path(f.dir.path()), db::Database::Mode::read_only);
   const auto t = db::JobRepository(database).jobs({});
   CHECK(std::get<std::string>(t.rows[0][7]) == "hand mask too small");
   CHECK(f.findings() == 1);
@@ -222,7 +221,7 @@ TEST_CASE("after a restart every unfinished job is resumed and finishes exactly 
   f.add_jobs(6);
   {
     // A previous process claimed two jobs and died.
-    db::Database database(database_path(f.dir.path()));
+    db::Database database(db::database_path(f.dir.path()));
     db::JobQueue queue(database, "bone_age");
     REQUIRE(queue.claim("2026-11-21T00:00:01.000Z", "9999-01-01T00:00:00.000Z"));
     REQUIRE(queue.claim("2026-11-21T00:00:01.000Z", "9999-01-01T00:00:00.000Z"));
@@ -245,7 +244,7 @@ TEST_CASE("jobs of an unavailable pipeline wait with the reason, and run once it
   auto engine = f.engine(p);
   engine->start();
   f.wait_until([&] {
-    db::Database database(database_path(f.dir.path()), db::Database::Mode::read_only);
+    db::Database database(db::database_path(f.dir.path()), db::Database::Mode::read_only);
     const auto t = db::JobRepository(database).jobs({});
     return t.rows.size() == 2 && std::get<std::string>(t.rows[0][7]) == "waiting: models not installed";
   });
@@ -293,7 +292,7 @@ TEST_CASE("a paused queue claims nothing until it is resumed; running work finis
 TEST_CASE("the SQLite job queue: leases, fencing and due times", "[jobs]") {
   Fixture f;
   f.add_jobs(2);
-  db::Database database(database_path(f.dir.path()));
+  db::Database database(db::database_path(f.dir.path()));
   db::JobQueue queue(database, "bone_age");
   db::JobQueue other(database, "nasal_fracture");
   CHECK_FALSE(other.claim("2026-11-21T00:00:00.000Z", "2026-11-21T00:10:00.000Z"));  // another pipeline's queue

@@ -15,7 +15,12 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Binds and starts serving. A bind failure: Error(config_invalid) "cannot listen on host:port: why".
+  /// Binds the port (connections wait until serve()). A bind failure: Error(config_invalid)
+  /// "cannot listen on host:port for HTTP (why)".
+  void listen();
+  /// Starts the threads that accept and serve (listening first when listen() was not called).
+  void serve();
+  /// listen() and serve().
   void start();
   /// The port actually bound (settings.port, or the one chosen for port 0).
   int port() const;

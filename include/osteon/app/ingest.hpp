@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "osteon/core/config.hpp"
+#include "osteon/app/config.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/dicom/spool.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-#include "osteon/core/config.hpp"
+#include "osteon/app/config.hpp"
 
 namespace osteon::app {
 

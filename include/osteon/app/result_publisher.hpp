@@ -5,7 +5,7 @@
 // re-run after a crash produces the same objects and nothing is stored or sent twice.
 #include <string>
 
-#include "osteon/core/config.hpp"
+#include "osteon/app/config.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/delivery/outbox.hpp"
 #include "osteon/dicom/spool.hpp"

@@ -97,4 +97,7 @@ class Transaction {
   bool done_ = false;
 };
 
+/// The database file inside the node's data directory.
+std::filesystem::path database_path(const std::filesystem::path& data_dir);
+
 } // namespace osteon::db

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "osteon/core/config.hpp"
+#include "osteon/delivery/config.hpp"
 #include "osteon/jobs/engine.hpp"
 
 namespace osteon::db {

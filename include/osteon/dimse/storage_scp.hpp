@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "osteon/core/config.hpp"
+#include "osteon/dimse/config.hpp"
 
 namespace osteon::dimse {
 
@@ -71,7 +71,9 @@ class ScpHandler {
 
 class StorageScp {
  public:
-  StorageScp(const Config& config, ScpHandler& handler);
+  /// Listens as `listener` says (the [node] keys: AE title, port, limits, timeouts, shutdown
+  /// grace) and accepts the callers `security` allows.
+  StorageScp(const ListenerConfig& listener, const SecurityConfig& security, ScpHandler& handler);
   ~StorageScp();
   StorageScp(const StorageScp&) = delete;
   StorageScp& operator=(const StorageScp&) = delete;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "osteon/core/config.hpp"
+#include "osteon/dimse/config.hpp"
 
 namespace osteon::dimse {
 

@@ -79,7 +79,7 @@ Receiver Receiver::start(ReceiverKind kind, const Tools& tools, const std::strin
   std::vector<std::string> argv;
   if (kind == ReceiverKind::osteon) {
     argv = {tools.osteon.string(), "--port", port, "--data-dir", data_dir.string(), "--aet", aet,
-            "--min-free-mb", "0", "--log-level", "warn"};
+            "--min-free-mb", "0", "--log-level", "warn", "--http-port", "0"};  // several may run at once
     if (!tools.osteon_config.empty()) argv.insert(argv.end(), {"--config", tools.osteon_config.string()});
     if (max_associations > 16) {
       argv.insert(argv.end(), {"--max-associations", std::to_string(max_associations)});

@@ -1,7 +1,9 @@
+// The node configuration: defaults, overrides, and errors that name the file and the line.
 #include <catch2/catch.hpp>
 
-#include "osteon/core/config.hpp"
+#include "osteon/app/config.hpp"
 #include "osteon/core/error.hpp"
+#include "osteon/core/toml_reader.hpp"
 
 using osteon::Errc;
 using osteon::Error;
@@ -9,7 +11,7 @@ using osteon::Error;
 namespace {
 std::string message_of(const std::string& toml) {
   try {
-    osteon::parse_config(toml, "site.toml");
+    osteon::app::parse_config(toml, "site.toml");
   } catch (const Error& e) {
     CHECK(e.code() == Errc::config_invalid);
     return e.what();
@@ -19,7 +21,7 @@ std::string message_of(const std::string& toml) {
 } // namespace
 
 TEST_CASE("the embedded default configuration gives the documented defaults", "[config]") {
-  const auto c = osteon::default_config();
+  const auto c = osteon::app::default_config();
   CHECK(c.node.ae_title == "OSTEON");
   CHECK(c.node.port == 11112);
   CHECK(c.node.data_dir == "var");
@@ -34,8 +36,8 @@ TEST_CASE("the embedded default configuration gives the documented defaults", "[
 }
 
 TEST_CASE("analysis job retries and the claim lease are configurable like delivery's", "[config]") {
-  const auto c = osteon::parse_config("[jobs]\nmax_attempts = 5\nretry_base_s = 10\nretry_cap_s = 60\nlease_s = 120\n",
-                                      "site.toml");
+  const auto c = osteon::app::parse_config(
+      "[jobs]\nmax_attempts = 5\nretry_base_s = 10\nretry_cap_s = 60\nlease_s = 120\n", "site.toml");
   CHECK(c.jobs.max_attempts == 5);
   CHECK(c.jobs.retry_base_s == 10);
   CHECK(c.jobs.retry_cap_s == 60);
@@ -47,7 +49,7 @@ TEST_CASE("analysis job retries and the claim lease are configurable like delive
 }
 
 TEST_CASE("a configuration file overrides only the keys it names", "[config]") {
-  const auto c = osteon::parse_config(
+  const auto c = osteon::app::parse_config(
       "[node]\nport = 4242\nae_title = \"HOSP_AI\"\n[security]\nallowed_callers = [ { ae_title = \"CR1\", host = "
       "\"10.1.2.3\" }, { ae_title = \"ROUTER\" } ]\n",
       "site.toml");
@@ -76,14 +78,23 @@ TEST_CASE("out-of-range settings are refused", "[config]") {
 }
 
 TEST_CASE("a missing configuration file is a clear error", "[config]") {
-  CHECK_THROWS_WITH(osteon::load_config_file("/nonexistent/osteon.toml"),
+  CHECK_THROWS_WITH(osteon::app::load_config_file("/nonexistent/osteon.toml"),
                     Catch::Contains("/nonexistent/osteon.toml") && Catch::Contains("cannot open"));
 }
 
-TEST_CASE("every error code maps to a DIMSE status, an HTTP status and an exit code", "[error]") {
-  CHECK(osteon::info(Errc::out_of_resources).dimse_status == 0xA700);
-  CHECK(osteon::info(Errc::dicom_mismatch).dimse_status == 0xA900);
-  CHECK(osteon::info(Errc::dicom_unparseable).dimse_status == 0xC000);
-  CHECK(osteon::info(Errc::internal).exit_code != 0);
-  CHECK(Error(Errc::not_found, "x").http_status() == 404);
+TEST_CASE("each layer reads and checks its own section, and [node] takes only the listener's and the node's keys",
+          "[config]") {
+  const auto root = osteon::TomlValue::parse("[jobs]\nlease_s = 5\n[node]\nport = 4242\ndata_dir = \"d\"\n", "x.toml");
+  osteon::jobs::JobsConfig jobs;
+  osteon::jobs::read_config(*root.section("jobs"), jobs);
+  CHECK(jobs.lease_s == 5);
+  CHECK(jobs.max_attempts == 3);
+  CHECK_THROWS_WITH(osteon::jobs::validate(jobs, osteon::ConfigFail("x.toml")),
+                    "x.toml: jobs.lease_s must be at least 10");
+
+  osteon::dimse::ListenerConfig listener;
+  CHECK_THROWS_WITH(osteon::dimse::read_config(*root.section("node"), listener, {}),
+                    Catch::Contains("x.toml:5") && Catch::Contains("unknown key 'data_dir' in [node]"));
+  osteon::dimse::read_config(*root.section("node"), listener, {"data_dir"});
+  CHECK(listener.port == 4242);
 }

@@ -1,0 +1,54 @@
+#pragma once
+// Node configuration: a TOML file (the default one is osteon.toml, embedded in the binary)
+// plus command-line overrides. Errors name the file and the line. Each layer owns its sections
+// (core/config_fail.hpp): this file holds the node's own keys and the whole, and parse_config only
+// hands each [section] to its layer's reader and calls each layer's validator.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "osteon/admin/config.hpp"
+#include "osteon/core/log_config.hpp"
+#include "osteon/delivery/config.hpp"
+#include "osteon/dimse/config.hpp"
+#include "osteon/inference/config.hpp"
+#include "osteon/jobs/config.hpp"
+#include "osteon/routing/config.hpp"
+
+namespace osteon::app {
+
+/// [node]: how the storage SCP listens (dimse's keys) and where the node keeps its data.
+struct NodeConfig : dimse::ListenerConfig {
+  std::filesystem::path data_dir = "var";
+};
+
+/// [storage]: when ingest refuses C-STOREs, and whether the spool syncs.
+struct StorageConfig {
+  std::int64_t min_free_mb = 1024;  // below this free space C-STOREs are refused (0xA700)
+  int max_in_flight = 32;           // C-STOREs being persisted at once before refusing
+  bool fsync = true;                // fsync every file and directory (never off in production)
+};
+
+struct Config {
+  NodeConfig node;
+  dimse::SecurityConfig security;
+  StorageConfig storage;
+  routing::RoutingConfig routing;
+  jobs::JobsConfig jobs;
+  delivery::DeliveryConfig delivery;
+  inference::InferenceConfig inference;
+  admin::HttpSettings http;
+  log::LogConfig log;
+  std::string source = "<embedded osteon.toml>";  // where it came from, for messages
+};
+
+/// Parses TOML text. `name` is used in error messages (file name). Unknown keys are errors.
+Config parse_config(const std::string& text, const std::string& name);
+/// Reads and parses a file.
+Config load_config_file(const std::filesystem::path& path);
+/// The embedded default configuration.
+Config default_config();
+/// Checks ranges and consistency; throws Error(config_invalid).
+void validate(const Config& config);
+
+} // namespace osteon::app

@@ -1,0 +1,54 @@
+#pragma once
+// The DICOM network's part of the node configuration (core/config_fail.hpp says how layers read
+// their sections): how the storage SCP listens ([node]), whom it accepts ([security]), and the
+// TLS settings of an outgoing association (read by delivery, from its [delivery] tls_* keys).
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "osteon/core/config_fail.hpp"
+
+namespace osteon::dimse {
+
+/// The listener's keys of [node] (the app's [node] adds the node's own, data_dir).
+struct ListenerConfig {
+  std::string ae_title = "OSTEON";
+  int port = 11112;
+  int max_associations = 16;
+  int max_pdu = 65536;
+  int acse_timeout_s = 30;
+  int dimse_timeout_s = 60;
+  int shutdown_grace_s = 10;  // on stop, how long open associations may finish before abort
+};
+
+struct AllowedCaller {
+  std::string ae_title;
+  std::string host;  // empty: any host
+};
+
+/// [security]
+struct SecurityConfig {
+  bool check_called_ae = true;
+  std::vector<AllowedCaller> allowed_callers;  // empty: every calling AE is accepted
+};
+
+/// DICOM over TLS for an outgoing association (DICOM PS3.15 BCP 195 profiles, DCMTK's dcmtls).
+/// Resolved at parse time: the [delivery] tls_* defaults are already filled in.
+struct TlsSettings {
+  bool enabled = false;
+  std::filesystem::path ca_file;    // trusted CA / peer certificates (PEM); the peer is always verified
+  std::filesystem::path cert_file;  // our client certificate (PEM); empty: none is presented
+  std::filesystem::path key_file;   // its private key (PEM, not encrypted)
+  std::string profile = "bcp195-nd";  // bcp195-nd, bcp195 or bcp195-ex
+  std::string origin;                 // "file:line" of the entry, for errors found after parsing
+};
+
+/// Reads the listener's keys of [node]; `other_keys` are the rest of [node]'s keys (read by the
+/// app), any other key fails.
+void read_config(const TomlValue& node, ListenerConfig& into, const std::set<std::string>& other_keys);
+void read_config(const TomlValue& section, SecurityConfig& into);
+void validate(const ListenerConfig& config, const ConfigFail& bad);
+void validate(const SecurityConfig& config, const ConfigFail& bad);
+
+} // namespace osteon::dimse

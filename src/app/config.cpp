@@ -1,0 +1,78 @@
+#include "osteon/app/config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "osteon/core/embedded.hpp"
+#include "osteon/core/error.hpp"
+#include "osteon/core/toml_reader.hpp"
+
+namespace osteon::app {
+
+namespace {
+
+void read_node(const TomlValue& section, NodeConfig& into) {
+  dimse::read_config(section, into, {"data_dir"});
+  section.read("data_dir", into.data_dir);
+}
+
+void read_storage(const TomlValue& section, StorageConfig& into) {
+  section.reject_unknown({"min_free_mb", "max_in_flight", "fsync"}, "storage");
+  section.read("min_free_mb", into.min_free_mb);
+  section.read("max_in_flight", into.max_in_flight);
+  section.read("fsync", into.fsync);
+}
+
+} // namespace
+
+Config parse_config(const std::string& text, const std::string& name) {
+  const TomlValue root = TomlValue::parse(text, name);
+  Config c;
+  c.source = name;
+  root.reject_unknown({"node", "security", "storage", "routing", "jobs", "delivery", "inference", "http", "log"},
+                      "top level");
+  if (const auto t = root.section("node")) read_node(*t, c.node);
+  if (const auto t = root.section("security")) dimse::read_config(*t, c.security);
+  if (const auto t = root.section("storage")) read_storage(*t, c.storage);
+  if (const auto t = root.section("routing")) routing::read_config(*t, c.routing);
+  if (const auto t = root.section("jobs")) jobs::read_config(*t, c.jobs);
+  if (const auto t = root.section("delivery")) delivery::read_config(*t, c.delivery);
+  if (const auto t = root.section("inference")) inference::read_config(*t, c.inference);
+  if (const auto t = root.section("http")) admin::read_config(*t, c.http);
+  if (const auto t = root.section("log")) log::read_config(*t, c.log);
+  validate(c);
+  return c;
+}
+
+Config load_config_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Error(Errc::config_invalid, fmt::format("{}: cannot open configuration file", path.string()));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path.string());
+}
+
+Config default_config() {
+  const auto& files = embedded::default_config();
+  return parse_config(files.at(0).bytes, "<embedded osteon.toml>");
+}
+
+void validate(const Config& c) {
+  const ConfigFail bad(c.source);
+  dimse::validate(c.node, bad);
+  if (c.node.data_dir.empty()) bad("node.data_dir must not be empty");
+  if (c.storage.min_free_mb < 0) bad("storage.min_free_mb must not be negative");
+  if (c.storage.max_in_flight < 1) bad("storage.max_in_flight must be at least 1");
+  dimse::validate(c.security, bad);
+  jobs::validate(c.jobs, bad);
+  delivery::validate(c.delivery, bad);
+  inference::validate(c.inference, bad);
+  admin::validate(c.http, bad);
+  log::validate(c.log, bad);
+}
+
+} // namespace osteon::app
