@@ -145,6 +145,15 @@ std::optional<std::string> spool_problem(const fs::path& data_dir) {
   return std::nullopt;
 }
 
+// GET <path>: one page of what `query(database, request, page)` lists.
+template <typename Query>
+void add_listing(Router& router, const std::string& path, const std::shared_ptr<Connections>& readers, Query query) {
+  router.add("GET", path, [readers, query](const Request& r) {
+    const auto page = page_of(r);
+    return readers->with([&](db::Database& d) { return listing(query(d, r, page), page); });
+  });
+}
+
 } // namespace
 
 void add_api(Router& router, const NodeView& view) {
@@ -265,9 +274,8 @@ void add_api(Router& router, const NodeView& view) {
     return readers->with([](db::Database& d) { return json_response(db::rows_json(db::InstanceRepository(d).stats()).at(0)); });
   });
 
-  router.add("GET", "/api/v1/studies", [readers](const Request& r) {
-    const auto page = page_of(r);
-    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).studies(instance_filter(r, page)), page); });
+  add_listing(router, "/api/v1/studies", readers, [](db::Database& d, const Request& r, Page page) {
+    return db::InstanceRepository(d).studies(instance_filter(r, page));
   });
   router.add("GET", "/api/v1/studies/{uid}", [readers](const Request& r) {
     return readers->with([&](db::Database& d) {
@@ -285,13 +293,11 @@ void add_api(Router& router, const NodeView& view) {
       return json_response(out);
     });
   });
-  router.add("GET", "/api/v1/series", [readers](const Request& r) {
-    const auto page = page_of(r);
-    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).series(instance_filter(r, page)), page); });
+  add_listing(router, "/api/v1/series", readers, [](db::Database& d, const Request& r, Page page) {
+    return db::InstanceRepository(d).series(instance_filter(r, page));
   });
-  router.add("GET", "/api/v1/instances", [readers](const Request& r) {
-    const auto page = page_of(r);
-    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).instances(instance_filter(r, page)), page); });
+  add_listing(router, "/api/v1/instances", readers, [](db::Database& d, const Request& r, Page page) {
+    return db::InstanceRepository(d).instances(instance_filter(r, page));
   });
   router.add("GET", "/api/v1/instances/{uid}", [readers](const Request& r) {
     return readers->with([&](db::Database& d) {
@@ -324,14 +330,12 @@ void add_api(Router& router, const NodeView& view) {
     out.body.assign(png.begin(), png.end());
     return out;
   });
-  router.add("GET", "/api/v1/associations", [readers](const Request& r) {
-    const auto page = page_of(r);
-    return readers->with([&](db::Database& d) { return listing(db::InstanceRepository(d).associations(instance_filter(r, page)), page); });
+  add_listing(router, "/api/v1/associations", readers, [](db::Database& d, const Request& r, Page page) {
+    return db::InstanceRepository(d).associations(instance_filter(r, page));
   });
 
-  router.add("GET", "/api/v1/jobs", [readers](const Request& r) {
-    const auto page = page_of(r);
-    return readers->with([&](db::Database& d) { return listing(db::JobRepository(d).jobs(job_filter(r, page)), page); });
+  add_listing(router, "/api/v1/jobs", readers, [](db::Database& d, const Request& r, Page page) {
+    return db::JobRepository(d).jobs(job_filter(r, page));
   });
   router.add("GET", "/api/v1/jobs/{id}", [readers](const Request& r) {
     return readers->with([&](db::Database& d) {
@@ -340,9 +344,8 @@ void add_api(Router& router, const NodeView& view) {
       return single(db::JobRepository(d).jobs(f), "job", r.param("id"));
     });
   });
-  router.add("GET", "/api/v1/findings", [readers](const Request& r) {
-    const auto page = page_of(r);
-    return readers->with([&](db::Database& d) { return listing(db::JobRepository(d).findings(job_filter(r, page)), page); });
+  add_listing(router, "/api/v1/findings", readers, [](db::Database& d, const Request& r, Page page) {
+    return db::JobRepository(d).findings(job_filter(r, page));
   });
 
   // Admin actions: re-runs, retries, pauses. Each answers what it changed.
@@ -400,17 +403,14 @@ void add_api(Router& router, const NodeView& view) {
     }
   }
 
-  router.add("GET", "/api/v1/deliveries", [readers](const Request& r) {
-    const auto page = page_of(r);
-    return readers->with([&](db::Database& d) {
-      db::OutboxFilter f;
-      f.state = r.get("state");
-      f.destination = r.get("destination");
-      f.study_uid = r.get("study");
-      f.limit = page.limit;
-      f.offset = page.offset;
-      return listing(db::OutboxRepository(d).list(f), page);
-    });
+  add_listing(router, "/api/v1/deliveries", readers, [](db::Database& d, const Request& r, Page page) {
+    db::OutboxFilter f;
+    f.state = r.get("state");
+    f.destination = r.get("destination");
+    f.study_uid = r.get("study");
+    f.limit = page.limit;
+    f.offset = page.offset;
+    return db::OutboxRepository(d).list(f);
   });
   router.add("GET", "/api/v1/deliveries/{id}", [readers](const Request& r) {
     return readers->with([&](db::Database& d) {
