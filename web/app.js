@@ -89,12 +89,21 @@ const screens = {
   async study(uid) {
     const s = await api(`/api/v1/studies/${encodeURIComponent(uid)}`);
     const instances = el('div');
-    for (const i of s.instances) {
+    const isResult = i => (i.routing ?? '').startsWith('result of job');
+    for (const i of s.instances.filter(i => !isResult(i))) {
       const detail = await api(`/api/v1/instances/${encodeURIComponent(i.sop_instance_uid)}`);
       instances.append(el('h2', {}, `${i.modality} ${i.body_part ?? ''} — ${i.sop_instance_uid}`),
         el('p', {class: 'muted'}, 'Routing: ', i.routing ?? ''),
-        table(detail.jobs, ['id', 'pipeline', 'state', 'attempts', 'reason', 'timings']),
+        table(detail.jobs, ['id', 'pipeline', 'state', 'attempts', 'reason'],
+          j => el('a', {href: `#/job/${j.id}`}, 'timeline')),
         table(detail.findings, ['job_id', 'outcome', 'summary', 'model_name', 'model_version', 'created_at']));
+    }
+    // The result objects: the Secondary Captures as the node rendered them, the SRs listed.
+    for (const i of s.instances.filter(isResult)) {
+      const sc = i.sop_class_uid === '1.2.840.10008.5.1.4.1.1.7';
+      instances.append(el('h2', {}, `${i.routing} — ${sc ? 'Secondary Capture' : 'Structured Report'}`),
+        sc ? el('img', {class: 'sc', alt: 'Secondary Capture', src: `/api/v1/instances/${encodeURIComponent(i.sop_instance_uid)}/preview.png?size=768`})
+           : el('p', {class: 'muted'}, i.sop_instance_uid));
     }
     view.replaceChildren(el('h2', {}, `Study ${s.study_uid}`),
       el('p', {}, `Patient ID ${s.patient_id ?? ''}, accession ${s.accession_number ?? ''}, ${s.instances.length} instance(s)`),
@@ -109,10 +118,22 @@ const screens = {
       results.replaceChildren(
         el('button', {onclick: () => action('Re-run the filtered jobs', `/api/v1/jobs/rerun?${params()}`, load)}, 'Re-run all shown (filtered)'),
         table(data.items, ['id', 'pipeline', 'state', 'attempts', 'reason', 'created_at', 'finished_at'],
-          r => el('button', {onclick: () => action(`Re-run job ${r.id}`, `/api/v1/jobs/${r.id}/rerun`, load)}, 'Re-run')));
+          r => [el('a', {href: `#/job/${r.id}`}, 'timeline'), ' ',
+                el('button', {onclick: () => action(`Re-run job ${r.id}`, `/api/v1/jobs/${r.id}/rerun`, load)}, 'Re-run')]));
     }
     view.replaceChildren(el('h2', {}, 'Jobs'), form, results);
     await load();
+  },
+
+  async job(id) {
+    const job = await api(`/api/v1/jobs/${encodeURIComponent(id)}`);
+    const detail = e => typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail);
+    view.replaceChildren(el('h2', {}, `Job ${job.id}: ${job.pipeline}, ${job.state}`),
+      el('p', {}, job.reason ?? ''),
+      el('button', {onclick: () => action(`Re-run job ${job.id}`, `/api/v1/jobs/${job.id}/rerun`, () => screens.job(id))}, 'Re-run'),
+      el('h2', {}, 'Timeline'),
+      table(job.timeline.map(e => ({at: e.at, event: e.event, detail: detail(e)})), ['at', 'event', 'detail']),
+      el('h2', {}, 'Findings'), table(job.findings, ['outcome', 'summary', 'model_name', 'model_version', 'created_at']));
   },
 
   async deliveries() {
@@ -138,13 +159,42 @@ const screens = {
     view.replaceChildren(
       el('h2', {}, 'Pipelines'), table(system.pipelines, ['name', 'state', 'paused_at', 'reason'], r => toggle('pipelines', r)),
       el('h2', {}, 'Destinations'), table(system.destinations, ['name', 'ae_title', 'host', 'port', 'tls', 'state', 'paused_at'],
-        r => toggle('destinations', r)));
+        r => [toggle('destinations', r), ' ', r.name === 'sender' ? '' : el('button', {onclick: async () => {
+          try {
+            const e = await api(`/api/v1/destinations/${encodeURIComponent(r.name)}/echo`, {method: 'POST'});
+            say(`C-ECHO ${r.name}: ${e.ok ? 'answered' : 'failed'} (${e.detail}) in ${e.round_trip_ms.toFixed(1)} ms`, !e.ok);
+          } catch (err) { say(err.message, true); }
+        }}, 'C-ECHO')]));
   },
 
   async models() {
-    const system = await api('/api/v1/system');
-    view.replaceChildren(el('h2', {}, 'Models'), table(system.models, ['name', 'version', 'device', 'sha256']),
-      el('p', {class: 'muted'}, system.note));
+    const models = await api('/api/v1/models');
+    const card = el('pre', {class: 'card'});
+    const show = async name => { card.textContent = (await api(`/api/v1/models/${encodeURIComponent(name)}`)).card; };
+    view.replaceChildren(el('h2', {}, 'Models'),
+      table(models.items, ['name', 'version', 'task', 'device', 'sha256', 'training_data'],
+        r => el('button', {onclick: () => show(r.name)}, 'Model card')),
+      card);
+  },
+
+  async routing() {
+    const file = el('input', {type: 'file'});
+    const callingAe = el('input', {value: 'UNKNOWN', size: 16});
+    const result = el('div');
+    const test = async () => {
+      if (!file.files.length) return say('Choose a DICOM file first', true);
+      const params = new URLSearchParams({calling_ae: callingAe.value});
+      const response = await fetch(`/api/v1/route?${params}`, {method: 'POST', body: file.files[0]});
+      const body = await response.json();
+      if (!response.ok) return say(`${body.error.code}: ${body.error.message}`, true);
+      result.replaceChildren(el('p', {}, body.summary),
+        table(body.profiles.map(p => ({profile: p.id, matched: p.matched ? 'yes' : 'no', reasons: p.reasons.join('; ')})),
+          ['profile', 'matched', 'reasons']));
+    };
+    view.replaceChildren(el('h2', {}, 'Routing: which pipeline takes a file, and why'),
+      el('form', {class: 'filters', onsubmit: e => { e.preventDefault(); test(); }},
+        el('label', {}, 'DICOM file', file), el('label', {}, 'calling AE', callingAe), el('button', {type: 'submit'}, 'Test')),
+      result);
   },
 };
 

@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -21,9 +24,12 @@
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/db/pause_repository.hpp"
 #include "osteon/db/table_json.hpp"
+#include "osteon/dicom/attributes_reader.hpp"
+#include "osteon/routing/decision_json.hpp"
 #include "osteon/imaging/decoder.hpp"
 #include "osteon/imaging/geometry.hpp"
 #include "osteon/imaging/png.hpp"
+#include "osteon/results/sr_reader.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -126,6 +132,12 @@ db::JobFilter job_filter(const Request& r, Page page) {
   return f;
 }
 
+json model_json(const ModelStatus& m) {
+  return {{"name", m.name},   {"version", m.version},         {"task", m.task},
+          {"sha256", m.sha256}, {"device", m.device},         {"training_data", m.training_data},
+          {"intended_use", m.intended_use}};
+}
+
 std::string iso_utc(std::chrono::system_clock::time_point t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -145,12 +157,93 @@ std::optional<std::string> spool_problem(const fs::path& data_dir) {
   return std::nullopt;
 }
 
-// GET <path>: one page of what `query(database, request, page)` lists.
+// One CSV field: quoted when it holds a comma, quote or line break; a leading = + - @ is
+// neutralised with ' so that a spreadsheet does not run it as a formula.
+std::string csv_field(const db::Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return "";
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{}", *d);
+  std::string text = std::get<std::string>(v);
+  if (!text.empty() && std::string_view("=+-@").find(text.front()) != std::string_view::npos) text.insert(0, "'");
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+Response csv(const db::Table& table, std::string_view name) {
+  Response r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}.csv\"", name));
+  for (std::size_t c = 0; c < table.columns.size(); ++c) r.body += (c ? "," : "") + csv_field(table.columns[c]);
+  r.body += "\r\n";
+  for (const auto& row : table.rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) r.body += (c ? "," : "") + csv_field(row[c]);
+    r.body += "\r\n";
+  }
+  return r;
+}
+
+json job_with_timeline(db::Database& d, const std::string& id) {
+  db::JobFilter jf;
+  jf.id = id;
+  db::JobRepository jobs(d);
+  const auto rows = db::rows_json(jobs.jobs(jf));
+  if (rows.empty()) throw Error(Errc::not_found, fmt::format("job {} not found", id));
+  json job = rows.at(0);
+  db::InstanceRepository instances(d);
+  db::Filter source;
+  source.sop_instance_uid = job["sop_instance_uid"].get<std::string>();
+  json events = json::array();
+  const auto event = [&](const json& at, std::string what, json detail) {
+    if (!at.is_null()) events.push_back({{"at", at}, {"event", std::move(what)}, {"detail", std::move(detail)}});
+  };
+  for (const auto& i : db::rows_json(instances.instances(source))) {
+    event(i["received_at"], "received", fmt::format("from {}", i["calling_ae"].get<std::string>()));
+    event(i["received_at"], "routed", i["routing"]);
+  }
+  event(job["created_at"], "queued", job["pipeline"]);
+  json stages = json::object();
+  if (job["timings"].is_string() && !job["timings"].get<std::string>().empty())
+    stages = json::parse(job["timings"].get<std::string>(), nullptr, false);
+  event(job["started_at"], "running", {{"attempt", job["attempts"]}, {"stages_ms", stages}});
+  event(job["finished_at"], job["state"].get<std::string>(), job["reason"]);
+  const auto findings = db::rows_json(jobs.findings(jf));
+  for (const auto& f : findings) event(f["created_at"], "finding", f["summary"]);
+  db::Filter results;
+  results.result_of_job = id;
+  db::OutboxRepository outbox(d);
+  for (const auto& o : db::rows_json(instances.instances(results))) {
+    event(o["received_at"], "result stored", {{"sop_instance_uid", o["sop_instance_uid"]}, {"modality", o["modality"]}});
+    db::OutboxFilter of;
+    of.sop_instance_uid = o["sop_instance_uid"].get<std::string>();
+    for (const auto& delivery : db::rows_json(outbox.list(of))) {
+      // Queued, with where it stands now (pending, sending, failed: attempts and the last error).
+      event(delivery["created_at"], "delivery queued",
+            {{"id", delivery["id"]}, {"destination", delivery["destination"]}, {"state", delivery["state"]},
+             {"attempts", delivery["attempts"]}, {"last_error", delivery["last_error"]}});
+      event(delivery["delivered_at"], "delivered",
+            {{"id", delivery["id"]}, {"destination", delivery["destination"]}, {"sent_as", delivery["sent_as"]}});
+    }
+  }
+  std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) { return a["at"] < b["at"]; });
+  job["findings"] = findings;
+  job["timeline"] = events;
+  return job;
+}
+
+// GET <path>: one page of what `query(database, request, page)` lists, as JSON or, with
+// ?format=csv, as a CSV file.
 template <typename Query>
 void add_listing(Router& router, const std::string& path, const std::shared_ptr<Connections>& readers, Query query) {
-  router.add("GET", path, [readers, query](const Request& r) {
+  router.add("GET", path, [readers, query, name = path.substr(path.rfind('/') + 1)](const Request& r) {
     const auto page = page_of(r);
-    return readers->with([&](db::Database& d) { return listing(query(d, r, page), page); });
+    const auto format = r.get("format").value_or("json");
+    if (format != "json" && format != "csv") throw Error(Errc::invalid_argument, "'format' must be json or csv");
+    return readers->with([&](db::Database& d) {
+      const auto table = query(d, r, page);
+      return format == "csv" ? csv(table, name) : listing(table, page);
+    });
   });
 }
 
@@ -189,8 +282,7 @@ void add_api(Router& router, const NodeView& view) {
 
   router.add("GET", "/api/v1/system", [&view, readers](const Request&) {
     json models = json::array();
-    for (const auto& m : view.models)
-      models.push_back({{"name", m.name}, {"version", m.version}, {"sha256", m.sha256}, {"device", m.device}});
+    for (const auto& m : view.models) models.push_back(model_json(m));
     const auto pauses = readers->with([](db::Database& d) { return db::PauseRepository(d).list(); });
     const auto paused = [&](std::string_view kind, std::string_view name) -> std::optional<std::string> {
       for (const auto& p : pauses)
@@ -270,6 +362,61 @@ void add_api(Router& router, const NodeView& view) {
     return r;
   });
 
+  // What the node's router would do with a DICOM file (the body): osteonctl route, over HTTP.
+  router.add("POST", "/api/v1/route", [&view](const Request& r) {
+    if (view.router == nullptr) throw Error(Errc::not_found, "this node has no routing profiles");
+    if (r.body.empty()) throw Error(Errc::invalid_argument, "send the DICOM file (Part 10) as the request body");
+    static std::atomic<std::uint64_t> counter{0};
+    const fs::path temp = view.data_dir / "spool" / ".tmp" / fmt::format("route-{}-{}.dcm", ::getpid(), counter++);
+    struct Remove {
+      const fs::path& file;
+      ~Remove() {
+        std::error_code ec;
+        fs::remove(file, ec);
+      }
+    } remove{temp};
+    {
+      std::ofstream out(temp, std::ios::binary);
+      out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+      if (!out.flush()) throw Error(Errc::io_error, "cannot write the uploaded file to the spool");
+    }
+    routing::RoutingInput in;
+    in.attributes = dicom::read_attributes(temp);
+    in.calling_ae = r.get("calling_ae").value_or("UNKNOWN");
+    in.called_ae = r.get("called_ae").value_or(view.ae_title);
+    auto out = routing::decision_json(view.router->route(in));
+    out["calling_ae"] = in.calling_ae;
+    out["called_ae"] = in.called_ae;
+    return json_response(out);
+  });
+
+  // C-ECHO to a destination, as its deliveries would reach it: the answer and the round trip.
+  router.add("POST", "/api/v1/destinations/{name}/echo", [&view](const Request& r) {
+    if (!view.echo) throw Error(Errc::not_found, "this node has no destinations");
+    const auto start = std::chrono::steady_clock::now();
+    const auto [ok, detail] = view.echo(r.param("name"));
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    log::info("admin.echo", {{"destination", r.param("name")}, {"ok", ok}, {"ms", ms}});
+    return json_response({{"destination", r.param("name")}, {"ok", ok}, {"detail", detail}, {"round_trip_ms", ms}});
+  });
+
+  router.add("GET", "/api/v1/models", [&view](const Request&) {
+    json models = json::array();
+    for (const auto& m : view.models) models.push_back(model_json(m));
+    return json_response({{"items", models}, {"count", models.size()}});
+  });
+  // A model: its manifest's facts and its model card (markdown).
+  router.add("GET", "/api/v1/models/{name}", [&view](const Request& r) {
+    const auto it = std::find_if(view.models.begin(), view.models.end(), [&](const auto& m) { return m.name == r.param("name"); });
+    if (it == view.models.end()) throw Error(Errc::not_found, fmt::format("no model named '{}'", r.param("name")));
+    auto out = model_json(*it);
+    std::ifstream card(it->card);
+    std::ostringstream text;
+    text << card.rdbuf();
+    out["card"] = text.str();
+    return json_response(out);
+  });
+
   router.add("GET", "/api/v1/stats", [readers](const Request&) {
     return readers->with([](db::Database& d) { return json_response(db::rows_json(db::InstanceRepository(d).stats()).at(0)); });
   });
@@ -330,6 +477,34 @@ void add_api(Router& router, const NodeView& view) {
     out.body.assign(png.begin(), png.end());
     return out;
   });
+  // A result object the node wrote: an SR as its content tree (JSON), an SC as a PNG.
+  router.add("GET", "/api/v1/results/{uid}", [&view, readers](const Request& r) {
+    const auto stored = readers->with([&](db::Database& d) { return db::InstanceRepository(d).find(r.param("uid")); });
+    if (!stored || stored->routing.rfind("result of job ", 0) != 0)
+      throw Error(Errc::not_found, fmt::format("no result object {}", r.param("uid")));
+    const auto file = view.data_dir / stored->path;
+    if (stored->attributes.modality != "SR") {
+      const auto png = imaging::encode_png(imaging::decode_display(file));
+      Response out;
+      out.content_type = "image/png";
+      out.body.assign(png.begin(), png.end());
+      return out;
+    }
+    // Nested by level: each item's children under "content".
+    json root = json::array();
+    std::vector<json*> parents{&root};
+    for (const auto& item : results::read_sr_items(file)) {
+      parents.resize(static_cast<std::size_t>(std::max(1, item.level)));
+      auto& siblings = *parents.back();
+      siblings.push_back({{"relationship", item.relationship}, {"value_type", item.value_type},
+                          {"concept", item.concept_name}, {"value", item.value}, {"content", json::array()}});
+      parents.push_back(&siblings.back()["content"]);
+    }
+    return json_response({{"sop_instance_uid", r.param("uid")}, {"routing", stored->routing},
+                          {"note", "Trained on synthetic phantoms: not for primary diagnosis."},
+                          {"content", root}});
+  });
+
   add_listing(router, "/api/v1/associations", readers, [](db::Database& d, const Request& r, Page page) {
     return db::InstanceRepository(d).associations(instance_filter(r, page));
   });
@@ -337,12 +512,10 @@ void add_api(Router& router, const NodeView& view) {
   add_listing(router, "/api/v1/jobs", readers, [](db::Database& d, const Request& r, Page page) {
     return db::JobRepository(d).jobs(job_filter(r, page));
   });
+  // A job with its timeline: received -> routed -> queued -> run (stage timings) -> settled ->
+  // each result object -> each delivery of it.
   router.add("GET", "/api/v1/jobs/{id}", [readers](const Request& r) {
-    return readers->with([&](db::Database& d) {
-      db::JobFilter f;
-      f.id = r.param("id");
-      return single(db::JobRepository(d).jobs(f), "job", r.param("id"));
-    });
+    return readers->with([&](db::Database& d) { return json_response(job_with_timeline(d, r.param("id"))); });
   });
   add_listing(router, "/api/v1/findings", readers, [](db::Database& d, const Request& r, Page page) {
     return db::JobRepository(d).findings(job_filter(r, page));

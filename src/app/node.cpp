@@ -118,8 +118,17 @@ std::vector<routing::Profile> load_routing(const Config& config) {
 }
 
 // What the admin console shows about this node, fixed at start-up.
-admin::NodeView node_view(const Config& config, const Analysis& analysis, dicom::Spool& spool) {
+admin::NodeView node_view(const Config& config, const Analysis& analysis, dicom::Spool& spool,
+                          const routing::Router& router, const delivery::Outbox& outbox) {
   admin::NodeView v;
+  v.router = &router;
+  v.echo = [&outbox](const std::string& name) {
+    const auto outcome = outbox.echo(name);
+    return std::pair<bool, std::string>{outcome.result == dimse::SendResult::delivered,
+                                        outcome.result == dimse::SendResult::delivered
+                                            ? outcome.detail
+                                            : dimse::to_string(outcome.result) + ": " + outcome.detail};
+  };
   v.version = OSTEON_VERSION;
   v.ae_title = config.node.ae_title;
   v.dicom_port = config.node.port;
@@ -129,7 +138,8 @@ admin::NodeView node_view(const Config& config, const Analysis& analysis, dicom:
   v.min_free_bytes = config.storage.min_free_mb * 1024 * 1024;
   for (const auto& model : analysis.registry.available_models()) {
     const auto& m = model->manifest();
-    v.models.push_back({m.name, m.version, m.sha256, model->device()});
+    v.models.push_back({m.name, m.version, m.task, m.sha256, model->device(), m.training_data, m.intended_use,
+                        m.dir / m.model_card});
   }
   for (const auto& [name, slot] : analysis.slots) {
     const auto why = slot.pipeline->unavailable_reason();
@@ -193,7 +203,7 @@ int run_node(const Config& config) {
       scp.start();
 
       // The admin console (HTTP: web UI, API, metrics), reading the database the node writes.
-      admin::NodeView view = node_view(config, *analysis, spool);
+      admin::NodeView view = node_view(config, *analysis, spool, router, outbox);
       admin::Router router_http;
       admin::add_api(router_http, view);
       admin::add_web(router_http);

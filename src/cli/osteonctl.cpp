@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "osteon/db/table_json.hpp"
+#include "osteon/routing/decision_json.hpp"
 
 #include "osteon/app/config.hpp"
 #include "osteon/core/error.hpp"
@@ -66,12 +67,8 @@ int explain_route(const std::string& file, const std::string& profiles_dir, cons
   in.called_ae = called_ae.empty() ? config.node.ae_title : called_ae;
   const auto d = router.route(in);
   if (json) {
-    nlohmann::json out;
+    nlohmann::json out = osteon::routing::decision_json(d);
     out["file"] = file;
-    out["profile"] = d.profile ? nlohmann::json(d.profile->id) : nlohmann::json(nullptr);
-    out["pipeline"] = d.profile ? nlohmann::json(d.profile->pipeline) : nlohmann::json(nullptr);
-    out["summary"] = d.summary();
-    for (const auto& v : d.verdicts) out["profiles"].push_back({{"id", v.profile_id}, {"matched", v.matched}, {"reasons", v.reasons}});
     std::cout << out.dump(2) << "\n";
   } else {
     std::cout << file << "\n  " << (d.profile ? "-> " : "") << d.summary() << "\n";

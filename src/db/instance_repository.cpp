@@ -14,6 +14,7 @@ Listing instances_where(const Filter& f) {
       .when("i.sop_instance_uid = ?", f.sop_instance_uid)
       .when("i.study_uid IN (SELECT study_uid FROM studies WHERE patient_id = ?)", f.patient_id)
       .when("i.study_uid IN (SELECT study_uid FROM studies WHERE accession_number = ?)", f.accession_number)
+      .when("instr(i.routing, 'result of job ' || ? || ' (') = 1", f.result_of_job)
       .when("upper(i.modality) = upper(?)", f.modality)
       .when("upper(i.body_part) = upper(?)", f.body_part)
       .when("i.calling_ae = ?", f.calling_ae)
@@ -34,7 +35,7 @@ std::optional<StoredInstance> InstanceRepository::find(const std::string& sop_in
   auto st = db_.prepare(
       "SELECT sop_class_uid, series_uid, study_uid, transfer_syntax_uid, patient_id, modality, body_part,"
       " view_position, laterality, instance_number, size_bytes, sha256, calling_ae, association_id,"
-      " received_at, path FROM instances WHERE sop_instance_uid = ?");
+      " received_at, path, routing FROM instances WHERE sop_instance_uid = ?");
   st.bind(1, sop_instance_uid);
   if (!st.step()) return std::nullopt;
   StoredInstance s;
@@ -56,6 +57,7 @@ std::optional<StoredInstance> InstanceRepository::find(const std::string& sop_in
   s.association_id = st.column_optional_int64(13);
   s.received_at = st.column_text(14);
   s.path = st.column_text(15);
+  s.routing = st.column_text(16);
   return s;
 }
 

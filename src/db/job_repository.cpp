@@ -112,21 +112,23 @@ Table JobRepository::counts() {
   return query_table(db_, "SELECT pipeline, state, count(*) AS jobs FROM jobs GROUP BY pipeline, state", {}, 10000);
 }
 
+namespace {
+// The two listings over jobs (alias j, with the instance i for its study): what each shows.
+constexpr const char* kJobList =
+    "SELECT j.id, j.sop_instance_uid, i.study_uid, j.pipeline, j.profile, j.state, j.attempts, j.reason, j.created_at,"
+    " j.started_at, j.finished_at, j.timings FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid";
+constexpr const char* kFindingList =
+    "SELECT f.id, f.job_id, f.sop_instance_uid, i.study_uid, f.pipeline, f.outcome, f.summary, f.data, f.model_name,"
+    " f.model_version, f.model_sha256, f.timings, f.created_at FROM findings f JOIN jobs j ON j.id = f.job_id"
+    " JOIN instances i ON i.sop_instance_uid = f.sop_instance_uid";
+} // namespace
+
 Table JobRepository::jobs(const JobFilter& f) {
-  return jobs_where(f).run(db_,
-                           "SELECT j.id, j.sop_instance_uid, i.study_uid, j.pipeline, j.profile, j.state, j.attempts,"
-                           " j.reason, j.created_at, j.started_at, j.finished_at, j.timings"
-                           " FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid",
-                           " ORDER BY j.id DESC", f.limit, f.offset);
+  return jobs_where(f).run(db_, kJobList, " ORDER BY j.id DESC", f.limit, f.offset);
 }
 
 Table JobRepository::findings(const JobFilter& f) {
-  return jobs_where(f).run(db_,
-                           "SELECT f.id, f.job_id, f.sop_instance_uid, i.study_uid, f.pipeline, f.outcome, f.summary,"
-                           " f.data, f.model_name, f.model_version, f.model_sha256, f.timings, f.created_at"
-                           " FROM findings f JOIN jobs j ON j.id = f.job_id"
-                           " JOIN instances i ON i.sop_instance_uid = f.sop_instance_uid",
-                           " ORDER BY f.id DESC", f.limit, f.offset);
+  return jobs_where(f).run(db_, kFindingList, " ORDER BY f.id DESC", f.limit, f.offset);
 }
 
 } // namespace osteon::db

@@ -5,7 +5,8 @@ namespace osteon::db {
 namespace {
 Listing outbox_where(const OutboxFilter& f) {
   Listing l;
-  l.when("id = ?", f.id).when("state = ?", f.state).when("destination = ?", f.destination).when("study_uid = ?", f.study_uid);
+  l.when("id = ?", f.id).when("state = ?", f.state).when("destination = ?", f.destination).when("study_uid = ?", f.study_uid)
+      .when("sop_instance_uid = ?", f.sop_instance_uid);
   return l;
 }
 } // namespace

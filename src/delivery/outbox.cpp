@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "osteon/core/clock.hpp"
+#include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 #include "osteon/core/metrics.hpp"
 #include "osteon/db/outbox_repository.hpp"
@@ -139,6 +140,13 @@ void Outbox::attach(jobs::Engine& engine, std::chrono::milliseconds lease) {
 
 // The TLS settings of a row's destination as configured now (a row stores only the address): a
 // named destination by its name, the sender by the known peer with the row's address.
+dimse::SendOutcome Outbox::echo(const std::string& destination) const {
+  for (const auto& d : shared_->config.destinations) {
+    if (d.name == destination) return dimse::echo({d.ae_title, d.host, d.port, d.tls}, shared_->scu);
+  }
+  throw Error(Errc::not_found, fmt::format("no destination named '{}' in [delivery] destinations", destination));
+}
+
 dimse::TlsSettings Outbox::Shared::tls_for(const db::OutboxItem& item) const {
   if (item.destination == "sender") {
     for (const auto& k : config.known_peers) {

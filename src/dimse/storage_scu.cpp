@@ -162,6 +162,50 @@ std::optional<std::string> take_tls_alert_from_peer() {
   return alert;
 }
 
+// Opens an association with `peer` proposing one presentation context; nullopt when it is up
+// (in `s`), else how it failed.
+std::optional<SendOutcome> associate(Session& s, const Peer& peer, const ScuSettings& settings, const char* abstract_syntax,
+                                     std::vector<const char*> syntaxes, const std::string& address) {
+  if (peer.tls.enabled) {
+    std::string error;
+    s.tls = make_tls_layer(peer.tls, error);
+    if (!s.tls) return SendOutcome{SendResult::failed_permanent, 0xFFFF, error};
+  }
+  OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, settings.acse_timeout_s, &s.net);
+  if (cond.good()) cond = ASC_createAssociationParameters(&s.params, settings.max_pdu);
+  if (cond.good() && s.tls) cond = ASC_setTransportLayer(s.net, s.tls.get(), 0);
+  if (cond.good() && s.tls) cond = ASC_setTransportLayerType(s.params, OFTrue);
+  if (cond.bad()) return SendOutcome{SendResult::network_error, 0xFFFF, cond.text()};
+  ASC_setAPTitles(s.params, settings.calling_ae.c_str(), peer.ae_title.c_str(), nullptr);
+  ASC_setPresentationAddresses(s.params, "localhost", address.c_str());
+  cond = ASC_addPresentationContext(s.params, 1, abstract_syntax, syntaxes.data(), static_cast<int>(syntaxes.size()));
+  if (cond.bad()) return SendOutcome{SendResult::failed_permanent, 0xFFFF, cond.text()};
+  verify_problem.clear();
+  ERR_clear_error();
+  cond = ASC_requestAssociation(s.net, s.params, &s.assoc);
+  const auto alert = s.tls && cond.bad() ? take_tls_alert_from_peer() : std::nullopt;
+  ERR_clear_error();
+  if (cond == DUL_ASSOCIATIONREJECTED) {
+    T_ASC_RejectParameters rej;
+    ASC_getRejectParameters(s.params, &rej);
+    OFString text;
+    ASC_printRejectParameters(text, &rej);
+    const bool permanent = rej.result == ASC_RESULT_REJECTEDPERMANENT;
+    return SendOutcome{permanent ? SendResult::rejected_permanent : SendResult::rejected_transient, 0xFFFF,
+            fmt::format("association rejected: {}", text.c_str())};
+  }
+  if (cond.bad() && s.tls && cond.module() == OFM_dcmtls) {
+    return tls_handshake_failed(address, cond);
+  }
+  if (alert) {
+    return SendOutcome{SendResult::tls_failed, 0xFFFF,
+            fmt::format("{} refused the TLS session: {} (check tls_cert_file, and that the peer trusts it): {}",
+                        address, *alert, cond.text())};
+  }
+  if (cond.bad()) return SendOutcome{SendResult::network_error, 0xFFFF, fmt::format("cannot associate with {}: {}", address, cond.text())};
+  return std::nullopt;
+}
+
 } // namespace
 
 SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::filesystem::path& file) {
@@ -185,45 +229,9 @@ SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
 
   Session s;
-  if (peer.tls.enabled) {
-    std::string error;
-    s.tls = make_tls_layer(peer.tls, error);
-    if (!s.tls) return {SendResult::failed_permanent, 0xFFFF, error};
-  }
-  OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, settings.acse_timeout_s, &s.net);
-  if (cond.good()) cond = ASC_createAssociationParameters(&s.params, settings.max_pdu);
-  if (cond.good() && s.tls) cond = ASC_setTransportLayer(s.net, s.tls.get(), 0);
-  if (cond.good() && s.tls) cond = ASC_setTransportLayerType(s.params, OFTrue);
-  if (cond.bad()) return {SendResult::network_error, 0xFFFF, cond.text()};
-  ASC_setAPTitles(s.params, settings.calling_ae.c_str(), peer.ae_title.c_str(), nullptr);
   const std::string address = fmt::format("{}:{}", peer.host, peer.port);
-  ASC_setPresentationAddresses(s.params, "localhost", address.c_str());
-  cond = ASC_addPresentationContext(s.params, 1, sop_class.c_str(), syntaxes.data(), static_cast<int>(syntaxes.size()));
-  if (cond.bad()) return {SendResult::failed_permanent, 0xFFFF, cond.text()};
-  verify_problem.clear();
-  ERR_clear_error();
-  cond = ASC_requestAssociation(s.net, s.params, &s.assoc);
-  const auto alert = s.tls && cond.bad() ? take_tls_alert_from_peer() : std::nullopt;
-  ERR_clear_error();
-  if (cond == DUL_ASSOCIATIONREJECTED) {
-    T_ASC_RejectParameters rej;
-    ASC_getRejectParameters(s.params, &rej);
-    OFString text;
-    ASC_printRejectParameters(text, &rej);
-    const bool permanent = rej.result == ASC_RESULT_REJECTEDPERMANENT;
-    return {permanent ? SendResult::rejected_permanent : SendResult::rejected_transient, 0xFFFF,
-            fmt::format("association rejected: {}", text.c_str())};
-  }
-  if (cond.bad() && s.tls && cond.module() == OFM_dcmtls) {
-    return tls_handshake_failed(address, cond);
-  }
-  if (alert) {
-    return {SendResult::tls_failed, 0xFFFF,
-            fmt::format("{} refused the TLS session: {} (check tls_cert_file, and that the peer trusts it): {}",
-                        address, *alert, cond.text())};
-  }
-  if (cond.bad()) return {SendResult::network_error, 0xFFFF, fmt::format("cannot associate with {}: {}", address, cond.text())};
-
+  if (auto failed = associate(s, peer, settings, sop_class.c_str(), syntaxes, address)) return *failed;
+  OFCondition cond;
   const T_ASC_PresentationContextID pres_id = ASC_findAcceptedPresentationContextID(s.assoc, sop_class.c_str());
   if (pres_id == 0) {
     ASC_releaseAssociation(s.assoc);
@@ -269,6 +277,29 @@ SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::
     out.detail = fmt::format("status 0x{:04X} {}", rsp.DimseStatus, comment);
   }
   return out;
+}
+
+SendOutcome echo(const Peer& peer, const ScuSettings& settings) {
+  Session s;
+  const std::string address = fmt::format("{}:{}", peer.host, peer.port);
+  const std::vector<const char*> syntaxes{UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax};
+  if (auto failed = associate(s, peer, settings, UID_VerificationSOPClass, syntaxes, address)) return *failed;
+  if (ASC_findAcceptedPresentationContextID(s.assoc, UID_VerificationSOPClass) == 0) {
+    ASC_releaseAssociation(s.assoc);
+    return {SendResult::sop_class_refused, 0xFFFF, fmt::format("{} does not accept Verification (C-ECHO)", peer.ae_title)};
+  }
+  DIC_US status = 0xFFFF;
+  DcmDataset* detail = nullptr;
+  const OFCondition cond = DIMSE_echoUser(s.assoc, s.assoc->nextMsgID++, DIMSE_BLOCKING, settings.dimse_timeout_s,
+                                          &status, &detail);
+  std::unique_ptr<DcmDataset> detail_owner(detail);
+  if (cond.bad()) {
+    ASC_abortAssociation(s.assoc);
+    return {SendResult::network_error, 0xFFFF, fmt::format("C-ECHO failed: {}", cond.text())};
+  }
+  ASC_releaseAssociation(s.assoc);
+  if (status != 0x0000) return {SendResult::failed_permanent, status, fmt::format("C-ECHO status 0x{:04X}", status)};
+  return {SendResult::delivered, 0x0000, "success"};
 }
 
 void check_tls(const TlsSettings& tls) {

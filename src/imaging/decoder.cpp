@@ -1,6 +1,7 @@
 // decode_file(): parse (after the nesting guard), check the pixel module, read one frame, then
 // run the greyscale or colour pipeline.
 #include "osteon/imaging/decoder.hpp"
+#include "osteon/imaging/render.hpp"
 
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -146,12 +147,18 @@ bool supported_transfer_syntax(const std::string& uid) {
 
 namespace {
 
-Image decode_loaded(const dicom::DicomFile& source, const DecodeOptions& opt) {
-  detail::register_dcmtk_decoders();
-  DcmFileFormat& ff = source.dcmtk();
-  DcmDataset& ds = *ff.getDataset();
-  const std::string ts = source.transfer_syntax();
+// The pixel module and the Pixel Data element of a loaded file, checked against the options.
+struct PixelSource {
+  DcmDataset& ds;
+  std::string ts;
+  DcmElement* pixel_data = nullptr;
+  detail::PixelModule pm;
+};
 
+PixelSource pixel_source(const dicom::DicomFile& source, const DecodeOptions& opt) {
+  detail::register_dcmtk_decoders();
+  DcmDataset& ds = *source.dcmtk().getDataset();
+  const std::string ts = source.transfer_syntax();
   DcmElement* pixel_data = nullptr;
   if (ds.findAndGetElement(DCM_PixelData, pixel_data).bad() || pixel_data == nullptr) {
     if (ds.tagExists(DCM_FloatPixelData) || ds.tagExists(DCM_DoubleFloatPixelData)) {
@@ -165,7 +172,11 @@ Image decode_loaded(const dicom::DicomFile& source, const DecodeOptions& opt) {
   if (opt.frame >= pm.frames) {
     throw Error(Errc::invalid_argument, fmt::format("frame {} asked, the object has {}", opt.frame + 1, pm.frames));
   }
+  return {ds, ts, pixel_data, pm};
+}
 
+Image decode_loaded(const dicom::DicomFile& source, const DecodeOptions& opt) {
+  const auto [ds, ts, pixel_data, pm] = pixel_source(source, opt);
   Image image(pm.rows, pm.cols);
   ImageInfo& info = image.info;
   info.stage = opt.stage;
@@ -207,6 +218,28 @@ Image decode(const dicom::DicomFile& source, const DecodeOptions& opt) {
   } catch (const std::bad_alloc&) {
     throw Error(Errc::out_of_resources, "not enough memory to decode the image");
   }
+}
+
+RgbImage decode_display(const std::filesystem::path& file) {
+  const auto source = dicom::DicomFile::load(file);
+  const DecodeOptions opt;
+  const auto [ds, ts, pixel_data, pm] = pixel_source(source, opt);
+  std::vector<std::string> notes;
+  if (!pm.monochrome() && pm.photometric != "PALETTE COLOR") {
+    const auto samples = detail::read_frame(ds, *pixel_data, pm, 0, notes, opt.codec_threads);
+    if (samples.color_model == "RGB" && samples.components == 3) {
+      const double scale = 255.0 / static_cast<double>((1u << samples.bits) - 1u);
+      RgbImage out(pm.rows, pm.cols);
+      for (std::size_t i = 0; i < samples.pixels; ++i) {
+        for (std::size_t c = 0; c < 3; ++c) {
+          const double v = std::max(0, samples.values[c * samples.pixels + i]) * scale + 0.5;
+          out.data()[3 * i + c] = static_cast<std::uint8_t>(std::min(255.0, v));
+        }
+      }
+      return out;
+    }
+  }
+  return to_display(decode(source, opt));
 }
 
 Image decode_file(const std::filesystem::path& file, const DecodeOptions& opt) {

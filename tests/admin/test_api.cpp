@@ -5,6 +5,7 @@
 // metrics and their counters agree with osteonctl.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -78,8 +79,18 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
   TempDir dir;
   const auto hands = make_phantoms(dir.path() / "hand", "hand", 2, 5101).files;
   const auto hips = make_phantoms(dir.path() / "hip", "hip", 1, 5102).files;
+  // A storescp as a destination that answers C-ECHO, and one where nothing listens.
+  const int scp_port = free_port();
+  const int nobody_port = free_port();
+  Process scp({"storescp", "--aetitle", "STORESCP", std::to_string(scp_port)}, dir.path() / "storescp.log");
+  REQUIRE(eventually([&] { return listening(scp_port); }, std::chrono::seconds(20)));
   // One attempt per delivery: with the PACS down, deliveries fail at once (then are retried by hand).
-  NodeWithPacs fixture(dir.path(), "max_attempts = 1\nretry_base_s = 1\nretry_cap_s = 1\n");
+  NodeWithPacs fixture(dir.path(),
+                       "max_attempts = 1\nretry_base_s = 1\nretry_cap_s = 1\n"
+                       "destinations = [ { name = \"scp\", ae_title = \"STORESCP\", host = \"127.0.0.1\", port = " +
+                           std::to_string(scp_port) +
+                           " },\n  { name = \"nobody\", ae_title = \"NOBODY\", host = \"127.0.0.1\", port = " +
+                           std::to_string(nobody_port) + " } ]\n");
   Node& node = fixture.node();
   node.start();
 
@@ -95,6 +106,15 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     CHECK(system["models"].size() >= 3);
     for (const auto& m : system["models"]) CHECK(m["sha256"].get<std::string>().size() == 64);
     CHECK_THAT(system["note"].get<std::string>(), Catch::Contains("not for primary diagnosis"));
+    CHECK(values(system["destinations"], "name") == std::set<std::string>{"nobody", "scp", "sender"});
+
+    const auto echo = post(node, "/api/v1/destinations/scp/echo");
+    CHECK(echo["ok"] == true);
+    CHECK(echo["round_trip_ms"].get<double>() > 0);
+    const auto nobody = post(node, "/api/v1/destinations/nobody/echo");
+    CHECK(nobody["ok"] == false);
+    CHECK_THAT(nobody["detail"].get<std::string>(), Catch::Contains("network error"));
+    CHECK(http(node, "POST", "/api/v1/destinations/none/echo").status == 404);
   }
 
   fixture.send(hands);
@@ -120,7 +140,14 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     CHECK(instance["sop_instance_uid"] == uid);
     CHECK(instance["jobs"].size() == 1);
     CHECK(instance["findings"].size() == 1);
-    CHECK(get(node, "/api/v1/jobs/" + instance["jobs"][0]["id"].dump())["sop_instance_uid"] == uid);
+    const auto job = get(node, "/api/v1/jobs/" + instance["jobs"][0]["id"].dump());
+    CHECK(job["sop_instance_uid"] == uid);
+    std::vector<std::string> events;
+    for (const auto& e : job["timeline"]) events.push_back(e["event"]);
+    INFO(job["timeline"].dump(1));
+    for (const char* e : {"received", "routed", "queued", "running", "finding", "result stored", "delivery queued"})
+      CHECK(std::find(events.begin(), events.end(), e) != events.end());
+    CHECK(job["timeline"][0]["event"] == "received");
     CHECK(get(node, "/api/v1/studies/" + instance["study_uid"].get<std::string>())["instances"].size() >= 1);
     CHECK(get(node, "/api/v1/findings?pipeline=bone_age")["count"] == 2);
 
@@ -141,6 +168,51 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     REQUIRE(!sr.empty());
     const auto no_pixels = http(node, "GET", "/api/v1/instances/" + sr[0]["sop_instance_uid"].get<std::string>() + "/preview.png");
     CHECK(no_pixels.status == 404);
+
+    // Findings as CSV: a header and one line per finding.
+    const auto csv = http(node, "GET", "/api/v1/findings?format=csv");
+    CHECK(csv.status == 200);
+    CHECK(csv.body.rfind("id,job_id,sop_instance_uid,", 0) == 0);
+    CHECK(std::count(csv.body.begin(), csv.body.end(), '\n') == 1 + 3);
+    CHECK(http(node, "GET", "/api/v1/findings?format=xml").status == 400);
+
+    // The routing decision for an uploaded file, as osteonctl route gives it.
+    const auto routed = run({"curl", "-sS", "-X", "POST", "--data-binary", "@" + hands[0].string(),
+                             "http://127.0.0.1:" + std::to_string(node.http_port()) + "/api/v1/route?calling_ae=MODALITY"});
+    REQUIRE(routed.exit_code == 0);
+    const auto decision = json::parse(routed.output);
+    CHECK(decision["pipeline"] == "bone_age");
+    const auto ctl_route = ctl_text(node, {"--json", "route", hands[0].string(), "--calling-ae", "MODALITY"});
+    CHECK(json::parse(ctl_route.output)["profiles"] == decision["profiles"]);
+    const auto junk = run({"curl", "-sS", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", "not dicom",
+                           "http://127.0.0.1:" + std::to_string(node.http_port()) + "/api/v1/route"});
+    CHECK_THAT(junk.output, Catch::EndsWith("422"));
+
+    // Models with their cards.
+    const auto models = get(node, "/api/v1/models");
+    REQUIRE(models["count"] >= 3);
+    const auto model = get(node, "/api/v1/models/" + models["items"][0]["name"].get<std::string>());
+    CHECK_THAT(model["card"].get<std::string>(), Catch::Contains("phantom"));
+    CHECK(http(node, "GET", "/api/v1/models/none").status == 404);
+
+    // The result objects: the SR as its content tree, the SC as a PNG.
+    const auto results = get(node, "/api/v1/instances?calling_ae=OSTEON&limit=1000");
+    bool saw_sr = false, saw_sc = false;
+    for (const auto& o : results["items"]) {
+      const auto reply = http(node, "GET", "/api/v1/results/" + o["sop_instance_uid"].get<std::string>());
+      CHECK(reply.status == 200);
+      if (o["modality"] == "SR") {
+        saw_sr = true;
+        const auto tree = reply.parsed();
+        CHECK(tree["content"][0]["value_type"] == "CONTAINER");
+        CHECK(!tree["content"][0]["content"].empty());
+      } else {
+        saw_sc = saw_sc || reply.body.substr(1, 3) == "PNG";
+      }
+    }
+    CHECK(saw_sr);
+    CHECK(saw_sc);
+    CHECK(http(node, "GET", "/api/v1/results/" + uid).status == 404);  // a received image is no result
 
     const auto openapi = get(node, "/api/v1/openapi.json");
     for (const char* p : {"/api/v1/jobs/{id}/rerun", "/api/v1/deliveries/retry", "/metrics", "/readyz"})

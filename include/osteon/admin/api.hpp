@@ -11,13 +11,21 @@
 
 #include "osteon/admin/http.hpp"
 
+namespace osteon::routing {
+class Router;
+}
+
 namespace osteon::admin {
 
 struct ModelStatus {
   std::string name;
   std::string version;
+  std::string task;
   std::string sha256;
   std::string device;
+  std::string training_data;
+  std::string intended_use;
+  std::filesystem::path card;  // MODEL_CARD.md
 };
 
 struct PipelineStatus {
@@ -48,6 +56,9 @@ struct NodeView {
   std::vector<PipelineStatus> pipelines;
   std::vector<DestinationView> destinations;  // configured ones ("sender" is always there)
   std::function<std::int64_t()> free_bytes;  // on the spool's file system
+  const routing::Router* router = nullptr;   // for POST /api/v1/route
+  /// C-ECHO to a configured destination: true and a description, or false and why not.
+  std::function<std::pair<bool, std::string>(const std::string& destination)> echo;
 };
 
 /// Adds every API route to `router`. `view` must outlive the router.

@@ -53,6 +53,7 @@ struct Filter {
   std::optional<std::string> sop_instance_uid;
   std::optional<std::string> patient_id;
   std::optional<std::string> accession_number;
+  std::optional<std::string> result_of_job;  // a job id: the result objects (SR, SC) that job wrote
   std::optional<std::string> modality;
   std::optional<std::string> body_part;
   std::optional<std::string> calling_ae;

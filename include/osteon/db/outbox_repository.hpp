@@ -38,6 +38,7 @@ struct OutboxFilter {
   std::optional<std::string> state;
   std::optional<std::string> destination;
   std::optional<std::string> study_uid;
+  std::optional<std::string> sop_instance_uid;
   int limit = 1000;
   int offset = 0;  // rows skipped (paging)
 };

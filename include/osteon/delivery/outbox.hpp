@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "osteon/delivery/config.hpp"
+#include "osteon/dimse/storage_scu.hpp"
 #include "osteon/jobs/engine.hpp"
 
 namespace osteon::db {
@@ -44,6 +45,9 @@ class Outbox {
                const std::vector<std::string>& sr_classes);
   /// Adds the "delivery" queue (config.workers senders) and its start-up recovery to `engine`.
   void attach(jobs::Engine& engine, std::chrono::milliseconds lease = std::chrono::minutes(10));
+  /// C-ECHO to a configured destination (as deliveries reach it: AE titles, TLS). Unknown name:
+  /// Error(not_found).
+  dimse::SendOutcome echo(const std::string& destination) const;
 
   static constexpr const char* queue_name = "delivery";
   struct Shared;  // what the senders share (defined in outbox.cpp)

@@ -49,6 +49,10 @@ struct SendOutcome {
 /// transfer syntax and the uncompressed ones.
 SendOutcome send_file(const Peer& peer, const ScuSettings& settings, const std::filesystem::path& file);
 
+/// C-ECHO: opens an association with `peer` (TLS as configured), sends one echo, releases.
+/// `delivered` when the peer answered Success.
+SendOutcome echo(const Peer& peer, const ScuSettings& settings);
+
 std::string to_string(SendResult result);
 
 /// Loads the TLS files of `tls` (CA, certificate and key, profile) as a send would, so that

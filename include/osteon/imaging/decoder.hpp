@@ -44,6 +44,10 @@ Image decode_file(const std::filesystem::path& file, const DecodeOptions& option
 /// Decodes an already loaded file (a job decodes its one parse of the source, more than once).
 Image decode(const dicom::DicomFile& source, const DecodeOptions& options = {});
 
+/// The first frame for display, as 8-bit RGB: RGB objects (Secondary Captures) keep their
+/// colours, everything else is the presentation image in grey.
+RgbImage decode_display(const std::filesystem::path& file);
+
 /// True for the transfer syntaxes decode_file() can decode.
 bool supported_transfer_syntax(const std::string& uid);
 
