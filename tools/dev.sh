@@ -15,7 +15,7 @@ case "$cmd" in
   *) echo "dev.sh: unknown command '$cmd' (use 'run' or 'test')" >&2; exit 2 ;;
 esac
 
-"$root/tools/bootstrap.sh"
+"$root/tools/bootstrap.sh" "$cmd"
 
 build=${OSTEON_BUILD_DIR:-$root/build}
 jobs=${OSTEON_JOBS:-$(nproc)}

@@ -31,8 +31,9 @@ function say(text, isError = false) {
 function table(rows, columns, actions) {
   if (!rows.length) return el('p', {class: 'muted'}, 'Nothing to show.');
   const head = el('tr', {}, columns.map(c => el('th', {}, c)), actions ? el('th', {}, '') : []);
+  const cls = v => typeof v === 'number' ? 'num' : String(v ?? '').length > 80 ? 'wide' : undefined;
   const body = rows.map(r => el('tr', {}, columns.map(c =>
-    el('td', typeof r[c] === 'number' ? {class: 'num'} : {}, r[c] ?? '')), actions ? el('td', {}, actions(r)) : []));
+    el('td', {class: cls(r[c])}, r[c] ?? '')), actions ? el('td', {}, actions(r)) : []));
   return el('table', {}, el('thead', {}, head), el('tbody', {}, body));
 }
 
@@ -79,7 +80,7 @@ const screens = {
     const {form, params} = filters(['patient_id', 'accession', 'modality', 'body_part', 'calling_ae', 'from', 'to'], load);
     async function load(p = params()) {
       const data = await api(`/api/v1/studies?${p}`);
-      results.replaceChildren(table(data.items, ['study_uid', 'patient_id', 'study_date', 'accession_number', 'modalities', 'instances', 'last_received'],
+      results.replaceChildren(table(data.items, ['study_uid', 'patient_id', 'study_date', 'accession_number', 'study_description', 'modalities', 'instances', 'last_received'],
         r => el('a', {href: `#/study/${encodeURIComponent(r.study_uid)}`}, 'open')));
     }
     view.replaceChildren(el('h2', {}, 'Studies'), form, results);
@@ -100,10 +101,21 @@ const screens = {
     }
     // The result objects: the Secondary Captures as the node rendered them, the SRs listed.
     for (const i of s.instances.filter(isResult)) {
-      const sc = i.sop_class_uid === '1.2.840.10008.5.1.4.1.1.7';
-      instances.append(el('h2', {}, `${i.routing} — ${sc ? 'Secondary Capture' : 'Structured Report'}`),
-        sc ? el('img', {class: 'sc', alt: 'Secondary Capture', src: `/api/v1/instances/${encodeURIComponent(i.sop_instance_uid)}/preview.png?size=768`})
-           : el('p', {class: 'muted'}, i.sop_instance_uid));
+      const uid = encodeURIComponent(i.sop_instance_uid);
+      if (i.modality !== 'SR') {
+        instances.append(el('h2', {}, `${i.routing} — Secondary Capture`),
+          el('img', {class: 'sc', alt: 'Secondary Capture', src: `/api/v1/results/${uid}`}));
+        continue;
+      }
+      // The SR's content tree, one row per item, indented by its depth.
+      const sr = await api(`/api/v1/results/${uid}`);
+      const rows = [];
+      const walk = (items, depth) => items.forEach(item => {
+        rows.push({item: `${'· '.repeat(depth)}${item.concept}`, value: item.value, type: item.value_type});
+        walk(item.content, depth + 1);
+      });
+      walk(sr.content, 0);
+      instances.append(el('h2', {}, `${i.routing} — Structured Report`), table(rows, ['item', 'value', 'type']));
     }
     view.replaceChildren(el('h2', {}, `Study ${s.study_uid}`),
       el('p', {}, `Patient ID ${s.patient_id ?? ''}, accession ${s.accession_number ?? ''}, ${s.instances.length} instance(s)`),

@@ -1,0 +1,84 @@
+// The admin console in a real browser. A node with the shipped models receives phantoms of each
+// body part while its PACS (Orthanc) is down, so their deliveries fail; a file with HTML in its
+// tags arrives too. Then tests/browser/console.mjs drives Debian's headless Chromium
+// (puppeteer-core from npm): the overview, the studies with their results and SC images, a job's
+// timeline, a failed delivery retried by a click (the PACS is up by then), the other screens, and
+// the tags shown as text. Screenshots go to $OSTEON_SCREENSHOTS (docs/console in the repository
+// when refreshed by hand), else to a temporary directory.
+#include <catch2/catch.hpp>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+
+#include <cstdlib>
+
+#include "node_with_pacs.hpp"
+#include "skip.hpp"
+
+namespace fs = std::filesystem;
+using namespace osteon::test;
+using nlohmann::json;
+
+namespace {
+
+std::string study_uid(const fs::path& file) {
+  DcmFileFormat ff;
+  OFString uid;
+  if (ff.loadFile(file.c_str()).good()) ff.getDataset()->findAndGetOFString(DCM_StudyInstanceUID, uid);
+  return uid.c_str();
+}
+
+} // namespace
+
+TEST_CASE("the console in headless Chromium: results with their images, a timeline, a retry by click, tags as text",
+          "[browser]") {
+  const fs::path scripts = fs::path(OSTEON_SOURCE_DIR) / "tests" / "browser";
+  if (run({"sh", "-c", "command -v node"}).exit_code != 0) {
+    OSTEON_SKIP("node is not installed (tools/deps installs it)");
+    return;
+  }
+  const char* chromium_env = std::getenv("CHROMIUM");
+  const fs::path chromium = chromium_env ? chromium_env : "/usr/bin/chromium";
+  if (!fs::exists(chromium)) {
+    OSTEON_SKIP("Chromium is not installed (Debian package chromium)");
+    return;
+  }
+  if (!fs::exists(scripts / "node_modules" / "puppeteer-core")) {
+    OSTEON_SKIP("puppeteer-core is not installed (npm ci in tests/browser; tools/dev.sh does it)");
+    return;
+  }
+  const auto odd = shared_corpus("dicom-odd");
+  if (!odd || !fs::exists(*odd / "orthanc__2017-06-27-XSSInjection.dcm")) {
+    OSTEON_SKIP("../shared/corpus/dicom-odd is absent");
+    return;
+  }
+  REQUIRE(orthanc_available());
+  TempDir dir;
+  std::vector<fs::path> files;
+  for (const auto& [kind, seed] : std::vector<std::pair<std::string, unsigned>>{{"hand", 6101}, {"hip", 6102}, {"skull", 6103}}) {
+    const auto made = make_phantoms(dir.path() / kind, kind, 1, seed).files;
+    files.insert(files.end(), made.begin(), made.end());
+  }
+  NodeWithPacs fixture(dir.path(), "max_attempts = 1\nretry_base_s = 1\nretry_cap_s = 1\n");
+  Node& node = fixture.node();
+  node.start();
+  fixture.send(files);
+  REQUIRE(fixture.wait_for_deliveries([](const json& d) { return d["state"] == "failed"; }));
+  const fs::path xss = *odd / "orthanc__2017-06-27-XSSInjection.dcm";
+  REQUIRE(store(node.port(), {xss}, "MODALITY").exit_code == 0);
+  fixture.pacs().start();
+
+  const char* shots_env = std::getenv("OSTEON_SCREENSHOTS");
+  const fs::path shots = shots_env ? fs::path(shots_env) : dir.path() / "screenshots";
+  fs::create_directories(shots);
+  const auto r = run({"node", (scripts / "console.mjs").string(), "http://127.0.0.1:" + std::to_string(node.http_port()),
+                      shots.string(), study_uid(xss)},
+                     std::chrono::seconds(300));
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("FAIL") == std::string::npos);
+  // The click's retry reached the PACS.
+  CHECK(eventually([&] { return !fixture.ctl({"deliveries", "--state", "delivered"}).empty(); }, std::chrono::seconds(120)));
+  for (const char* screen : {"overview", "studies", "study", "jobs", "job", "deliveries", "pipelines", "models", "routing"})
+    CHECK(fs::exists(shots / (std::string(screen) + ".png")));
+}

@@ -1,0 +1,104 @@
+// The admin console in a real browser: headless Chromium (Debian's, never a downloaded one)
+// driven by puppeteer-core. Run by tests/admin/test_browser.cpp against a node that has received
+// phantoms (and a file with HTML in its tags) and whose deliveries failed while the PACS was down:
+//   node console.mjs BASE_URL SCREENSHOT_DIR XSS_STUDY_UID
+// Prints "ok: ..." per check, "FAIL: ..." per failure; exits 1 when anything failed.
+import puppeteer from 'puppeteer-core';
+
+const [base, shots, xssStudy] = process.argv.slice(2);
+let failures = 0;
+function check(condition, what) {
+  console.log(`${condition ? 'ok' : 'FAIL'}: ${what}`);
+  if (!condition) failures++;
+}
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  // No sandbox (tests run as root in CI); nothing from the network (the machine has none).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage();
+  await page.setViewport({width: 1400, height: 1000});
+  const dialogs = [];
+  const errors = [];
+  page.on('dialog', async d => { dialogs.push(d.message()); await d.dismiss(); });
+  page.on('pageerror', e => errors.push(e.message));
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+
+  // Opens a screen and waits until it says it is up to date (or failed).
+  async function open(hash) {
+    await page.goto(`${base}/${hash}`, {waitUntil: 'networkidle0'});
+    await page.waitForFunction(() => /^Updated|error/.test(document.getElementById('status').textContent + document.getElementById('status').className),
+                               {timeout: 30000});
+    await page.waitForFunction(() => [...document.images].every(i => i.complete), {timeout: 30000});
+  }
+  const text = () => page.$eval('main', m => m.innerText);
+
+  await open('#/overview');
+  await page.waitForFunction(() => document.getElementById('health').textContent !== '…');
+  check(await page.$eval('#health', e => e.textContent) === 'ready', 'the health badge says ready');
+  check((await text()).includes('Recent failed deliveries'), 'the overview lists recent failed deliveries');
+  check((await page.$eval('body', b => b.innerText)).includes('not for primary diagnosis'), 'every page says not for primary diagnosis');
+  await page.screenshot({path: `${shots}/overview.png`, fullPage: true});
+
+  await open('#/studies');
+  const studies = await page.$$eval('main a[href^="#/study/"]', as => as.map(a => a.getAttribute('href')));
+  check(studies.length >= 3, `the studies screen lists the studies (${studies.length})`);
+  check((await text()).includes('MyStudy<script>alert("XSS inside DICOM file 2");</script>'),
+        'a study description with HTML in it is shown as text');
+  await page.screenshot({path: `${shots}/studies.png`, fullPage: true});
+
+  // A study with results: its Secondary Capture is shown as the image the node rendered.
+  let shown = false;
+  for (const href of studies) {
+    await open(href);
+    const images = await page.$$eval('img.sc', imgs => imgs.map(i => i.naturalWidth));
+    if (images.length && images.every(w => w > 0)) {
+      shown = true;
+      check(/\bdone\b/.test(await text()), 'the study shows its finding');
+      await page.screenshot({path: `${shots}/study.png`, fullPage: true});
+      break;
+    }
+  }
+  check(shown, 'a study shows its Secondary Capture image');
+
+  // The job timeline, from the jobs screen.
+  await open('#/jobs');
+  await page.screenshot({path: `${shots}/jobs.png`, fullPage: true});
+  const timeline = await page.$eval('main a[href^="#/job/"]', a => a.getAttribute('href'));
+  await open(timeline);
+  const events = await text();
+  for (const e of ['received', 'routed', 'queued', 'running', 'result stored', 'delivery queued'])
+    check(events.includes(e), `the job timeline shows "${e}"`);
+  await page.screenshot({path: `${shots}/job.png`, fullPage: true});
+
+  // A failed delivery retried by clicking (the PACS is up again by now).
+  await open('#/deliveries');
+  const before = await page.$$eval('main button', bs => bs.filter(b => b.textContent === 'Retry').length);
+  check(before > 0, `failed deliveries have a Retry button (${before})`);
+  await page.screenshot({path: `${shots}/deliveries.png`, fullPage: true});
+  await page.evaluate(() => [...document.querySelectorAll('main button')].find(b => b.textContent === 'Retry').click());
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('retried'), {timeout: 30000});
+  check((await page.$eval('#status', s => s.textContent)).includes('"retried":1'), 'clicking Retry queued the delivery again');
+
+  await open('#/pipelines');
+  check((await text()).includes('bone_age'), 'the pipelines screen lists the pipelines');
+  await page.screenshot({path: `${shots}/pipelines.png`, fullPage: true});
+  await open('#/models');
+  check((await text()).includes('Model card'), 'the models screen lists the models with their cards');
+  await page.screenshot({path: `${shots}/models.png`, fullPage: true});
+  await open('#/routing');
+  await page.screenshot({path: `${shots}/routing.png`, fullPage: true});
+
+  // The study with HTML in its tags: shown as text, nothing run.
+  await open(`#/study/${encodeURIComponent(xssStudy)}`);
+  check(dialogs.length === 0, `no script from a DICOM file ran (dialogs: ${JSON.stringify(dialogs)})`);
+  check(await page.$$eval('main script', s => s.length) === 0, 'no script element came from the data');
+  check(errors.length === 0, `no errors in the page (${JSON.stringify(errors)})`);
+} finally {
+  await browser.close();
+}
+process.exit(failures === 0 ? 0 : 1);
