@@ -60,9 +60,10 @@ async function action(label, path, refresh) {
 
 const screens = {
   async overview() {
-    const [system, stats, failedJobs, failedDeliveries] = await Promise.all([
+    const [system, stats, failedJobs, failedDeliveries, open] = await Promise.all([
       api('/api/v1/system'), api('/api/v1/stats'),
-      api('/api/v1/jobs?state=failed&limit=10'), api('/api/v1/deliveries?state=failed&limit=10')]);
+      api('/api/v1/jobs?state=failed&limit=10'), api('/api/v1/deliveries?state=failed&limit=10'),
+      api('/api/v1/associations/open')]);
     const card = (label, value) => el('div', {class: 'card'}, el('div', {class: 'muted'}, label), el('div', {class: 'value'}, value));
     const queued = system.pipelines.map(p => `${p.name}: ${p.state}`).join(', ');
     view.replaceChildren(
@@ -71,6 +72,8 @@ const screens = {
         card('Studies', stats.studies), card('Instances', stats.instances), card('Stores failed', stats.stores_failed),
         card('Free disk', `${(system.free_disk_bytes / 2 ** 30).toFixed(1)} GiB`), card('Uptime', `${system.uptime_s} s`)),
       el('p', {}, 'Pipelines: ', queued),
+      el('h2', {}, `Associations open now (${open.count})`),
+      table(open.items, ['calling_ae', 'peer_host', 'called_ae', 'started_at', 'open_s']),
       el('h2', {}, 'Recent failed jobs'), table(failedJobs.items, ['id', 'pipeline', 'reason', 'finished_at']),
       el('h2', {}, 'Recent failed deliveries'), table(failedDeliveries.items, ['id', 'destination', 'last_error', 'attempts']));
   },

@@ -505,6 +505,17 @@ void add_api(Router& router, const NodeView& view) {
                           {"content", root}});
   });
 
+  // The associations open right now (the listing below has the recorded ones).
+  router.add("GET", "/api/v1/associations/open", [&view](const Request&) {
+    json items = json::array();
+    if (view.open_associations) {
+      for (const auto& a : view.open_associations()) {
+        items.push_back({{"id", a.id}, {"peer_host", a.peer_host}, {"calling_ae", a.calling_ae},
+                         {"called_ae", a.called_ae}, {"started_at", a.started_at}, {"open_s", a.seconds}});
+      }
+    }
+    return json_response({{"items", items}, {"count", items.size()}});
+  });
   add_listing(router, "/api/v1/associations", readers, [](db::Database& d, const Request& r, Page page) {
     return db::InstanceRepository(d).associations(instance_filter(r, page));
   });

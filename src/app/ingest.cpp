@@ -42,7 +42,9 @@ std::int64_t Ingest::association_accepted(const dimse::AssociationInfo& info) {
   metrics::add("osteon_associations_total", {{"calling_ae", info.calling_ae}, {"result", "accepted"}});
   {
     std::lock_guard lock(uid_mutex_);
-    association_started_[id] = std::chrono::steady_clock::now();
+    auto open = Open{info, utc_timestamp(), std::chrono::steady_clock::now()};
+    open.info.id = id;
+    open_[id] = std::move(open);
   }
   return id;
 }
@@ -73,10 +75,10 @@ void Ingest::association_ended(const dimse::AssociationInfo& info, const dimse::
   log::info("assoc.ended", {{"assoc", info.id}, {"result", result}, {"echoes", stats.echoes},
                             {"stored", stats.stores_ok}, {"failed", stats.stores_failed}, {"bytes", stats.bytes}});
   std::lock_guard lock(uid_mutex_);
-  if (const auto it = association_started_.find(info.id); it != association_started_.end()) {
+  if (const auto it = open_.find(info.id); it != open_.end()) {
     metrics::observe("osteon_association_duration_seconds", {},
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second).count());
-    association_started_.erase(it);
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.started).count());
+    open_.erase(it);
   }
 }
 
@@ -104,6 +106,17 @@ dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, st
                               {"reason", refusal.error_comment}});
   metrics::add("osteon_cstore_total", {{"status", fmt::format("{:04X}", refusal.status)}, {"calling_ae", info.calling_ae}});
   return refusal;
+}
+
+std::vector<Ingest::OpenAssociation> Ingest::open_associations() const {
+  std::lock_guard lock(uid_mutex_);
+  std::vector<OpenAssociation> out;
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& [id, o] : open_) {
+    out.push_back({id, o.info.peer_host, o.info.calling_ae, o.info.called_ae, o.started_at,
+                   std::chrono::duration<double>(now - o.started).count()});
+  }
+  return out;
 }
 
 void Ingest::store_interrupted(const dimse::AssociationInfo& /*info*/, const fs::path& temp_file) {

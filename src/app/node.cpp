@@ -204,6 +204,12 @@ int run_node(const Config& config) {
 
       // The admin console (HTTP: web UI, API, metrics), reading the database the node writes.
       admin::NodeView view = node_view(config, *analysis, spool, router, outbox);
+      view.open_associations = [&ingest] {
+        std::vector<admin::LiveAssociation> out;
+        for (const auto& a : ingest.open_associations())
+          out.push_back({a.id, a.peer_host, a.calling_ae, a.called_ae, a.started_at, a.seconds});
+        return out;
+      };
       admin::Router router_http;
       admin::add_api(router_http, view);
       admin::add_web(router_http);

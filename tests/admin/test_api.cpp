@@ -5,6 +5,8 @@
 // metrics and their counters agree with osteonctl.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -286,6 +288,22 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     CHECK(get(node, "/api/v1/jobs?pipeline=bone_age&state=queued")["count"] == 1);
     CHECK(post(node, "/api/v1/pipelines/bone_age/resume")["changed"] == true);
     REQUIRE(eventually([&] { return get(node, "/api/v1/jobs?pipeline=bone_age&state=queued")["count"] == 0; }));
+  }
+
+  {  // the associations open now: an echoscu sending many C-ECHOs, seen while it is connected
+    Process sender({"echoscu", "-to", "10", "-aet", "REPEATER", "-aec", "OSTEON", "--repeat", "1000000", "127.0.0.1",
+                    std::to_string(node.port())},
+                   dir.path() / "repeat.log");
+    bool seen = false;
+    REQUIRE(eventually([&] {
+      const auto open = get(node, "/api/v1/associations/open");
+      for (const auto& a : open["items"]) seen = seen || a["calling_ae"] == "REPEATER";
+      return seen || !sender.running();
+    }, std::chrono::seconds(60)));
+    CHECK(seen);
+    sender.signal(SIGKILL);
+    sender.wait_for(std::chrono::seconds(10));
+    REQUIRE(eventually([&] { return get(node, "/api/v1/associations/open")["count"] == 0; }, std::chrono::seconds(60)));
   }
 }
 

@@ -42,6 +42,13 @@ struct DestinationView {
   bool tls = false;
 };
 
+/// An association open now.
+struct LiveAssociation {
+  std::int64_t id = 0;
+  std::string peer_host, calling_ae, called_ae, started_at;
+  double seconds = 0;  // open for this long
+};
+
 /// What the node knows about itself, for /api/v1/system and /readyz.
 struct NodeView {
   std::string version;
@@ -57,6 +64,7 @@ struct NodeView {
   std::vector<DestinationView> destinations;  // configured ones ("sender" is always there)
   std::function<std::int64_t()> free_bytes;  // on the spool's file system
   const routing::Router* router = nullptr;   // for POST /api/v1/route
+  std::function<std::vector<LiveAssociation>()> open_associations;
   /// C-ECHO to a configured destination: true and a description, or false and why not.
   std::function<std::pair<bool, std::string>(const std::string& destination)> echo;
 };

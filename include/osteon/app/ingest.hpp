@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "osteon/app/config.hpp"
 #include "osteon/db/database.hpp"
@@ -35,6 +36,14 @@ class Ingest : public dimse::ScpHandler {
   dimse::StoreOutcome complete_store(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store) override;
   void store_interrupted(const dimse::AssociationInfo& info, const std::filesystem::path& temp_file) override;
 
+  /// The associations open now (the admin console's live view).
+  struct OpenAssociation {
+    std::int64_t id = 0;
+    std::string peer_host, calling_ae, called_ae, started_at;
+    double seconds = 0;
+  };
+  std::vector<OpenAssociation> open_associations() const;
+
  private:
   dimse::StoreOutcome persist(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store);
   void lock_uid(const std::string& uid);
@@ -48,10 +57,15 @@ class Ingest : public dimse::ScpHandler {
   std::mutex db_mutex_;
   db::InstanceRepository repository_;
   std::atomic<int> in_flight_{0};
-  std::mutex uid_mutex_;
+  mutable std::mutex uid_mutex_;
   std::condition_variable uid_cv_;
   std::set<std::string> uids_in_progress_;
-  std::map<std::int64_t, std::chrono::steady_clock::time_point> association_started_;  // under uid_mutex_
+  struct Open {
+    dimse::AssociationInfo info;
+    std::string started_at;  // UTC
+    std::chrono::steady_clock::time_point started;
+  };
+  std::map<std::int64_t, Open> open_;  // associations open now, under uid_mutex_
 };
 
 } // namespace osteon::app
