@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "osteon/db/pause_repository.hpp"
 #include "osteon/db/table_json.hpp"
+#include "osteon/core/clock.hpp"
 #include "osteon/routing/decision_json.hpp"
 
 #include "osteon/app/config.hpp"
@@ -125,8 +127,18 @@ int main(int argc, char** argv) {
   deliveries->add_option("--study", outbox_filter.study_uid, "Study Instance UID");
   deliveries->add_option("--limit", outbox_filter.limit, "At most this many rows (default 1000)")->check(CLI::PositiveNumber);
   std::int64_t retry_id = 0;
-  auto* retry = cli.add_subcommand("retry", "Queue a failed delivery again (the only command that writes)");
+  auto* retry = cli.add_subcommand("retry", "Queue a failed delivery again (writes, like pause and resume)");
   retry->add_option("id", retry_id, "Delivery id (see 'deliveries')")->required();
+  auto* pauses = cli.add_subcommand("pauses", "Paused pipelines and destinations (kept across restarts)");
+  std::string pause_kind;
+  std::string pause_name;
+  auto* pause = cli.add_subcommand("pause", "Pause a pipeline (its jobs queue, none runs) or a destination (its deliveries wait)");
+  auto* resume = cli.add_subcommand("resume", "Resume a paused pipeline or destination");
+  for (auto* sub : {pause, resume}) {
+    sub->add_option("kind", pause_kind, "pipeline or destination")->required()->check(CLI::IsMember({"pipeline", "destination"}));
+    sub->add_option("name", pause_name, "Pipeline (bone_age, nasal_fracture, implant_id) or destination name (or 'sender')")
+        ->required();
+  }
   for (auto* sub : {jobs, findings}) {
     sub->add_option("--state", job_filter.state, "queued, running, done, not-analysable or failed");
     sub->add_option("--pipeline", job_filter.pipeline, "bone_age, nasal_fracture or implant_id");
@@ -161,6 +173,28 @@ int main(int argc, char** argv) {
       throw osteon::Error(osteon::Errc::not_found,
                           fmt::format("no database at {} (has the node run with this data directory?)", db_file));
     }
+    if (pause->parsed() || resume->parsed()) {
+      // Only names the node knows: a pipeline of a routing profile, "sender", or a destination of the
+      // configuration given with --config (without one, destination names are taken as they are).
+      const auto config = config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
+      bool known = pause_kind == "destination" && (pause_name == "sender" || config_file.empty());
+      if (pause_kind == "destination") {
+        for (const auto& d : config.delivery.destinations) known = known || d.name == pause_name;
+      } else {
+        const auto profiles = config.routing.profiles_dir.empty() ? osteon::routing::builtin_profiles()
+                                                                  : osteon::routing::load_profiles(config.routing.profiles_dir);
+        for (const auto& p : profiles) known = known || p.pipeline == pause_name;
+      }
+      if (!known) throw osteon::Error(osteon::Errc::not_found, fmt::format("no {} named '{}'", pause_kind, pause_name));
+      osteon::db::Database database(db_file);
+      osteon::db::require_schema(database);
+      osteon::db::PauseRepository repo(database);
+      const bool changed = pause->parsed() ? repo.pause(pause_kind, pause_name, osteon::utc_timestamp())
+                                           : repo.resume(pause_kind, pause_name);
+      std::cout << pause_kind << " " << pause_name << (pause->parsed() ? " paused" : " resumed")
+                << (changed ? "" : " (it already was)") << "\n";
+      return 0;
+    }
     if (retry->parsed()) {
       osteon::db::Database database(db_file);
       osteon::db::require_schema(database);
@@ -181,6 +215,7 @@ int main(int argc, char** argv) {
     else if (jobs->parsed()) table = osteon::db::JobRepository(database).jobs(job_filter);
     else if (findings->parsed()) table = osteon::db::JobRepository(database).findings(job_filter);
     else if (deliveries->parsed()) table = osteon::db::OutboxRepository(database).list(outbox_filter);
+    else if (pauses->parsed()) table = osteon::db::PauseRepository(database).table();
     else table = repo.stats();
     if (json) print_json(table, stats->parsed());
     else print_table(table);

@@ -32,6 +32,10 @@ std::vector<Pause> PauseRepository::list() {
   return out;
 }
 
+Table PauseRepository::table() {
+  return query_table(db_, "SELECT kind, name, paused_at FROM pauses ORDER BY kind, name", {}, 10000);
+}
+
 bool PauseRepository::paused(const std::string& kind, const std::string& name) {
   auto st = db_.prepare("SELECT 1 FROM pauses WHERE kind = ? AND name = ?");
   st.bind_all(kind, name);

@@ -286,6 +286,22 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     REQUIRE(eventually([&] { return get(node, "/api/v1/jobs?pipeline=implant_id&state=queued")["count"] == 0 &&
                                     get(node, "/api/v1/jobs?pipeline=implant_id")["count"] == 2; }));
     CHECK(get(node, "/api/v1/jobs?pipeline=bone_age&state=queued")["count"] == 1);
+    // osteonctl sees the pause, and pauses and resumes the same way.
+    const auto listed = fixture.ctl({"pauses"});
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0]["kind"] == "pipeline");
+    CHECK(listed[0]["name"] == "bone_age");
+    CHECK(ctl_text(node, {"pause", "destination", "scp"}).exit_code == 0);
+    const auto scp_state = [&] {
+      const auto sys = get(node, "/api/v1/system");
+      for (const auto& d : sys["destinations"])
+        if (d["name"] == "scp") return d["state"].get<std::string>();
+      return std::string();
+    };
+    CHECK(scp_state() == "paused");
+    CHECK(ctl_text(node, {"resume", "destination", "scp"}).exit_code == 0);
+    CHECK(scp_state() == "running");
+    CHECK(ctl_text(node, {"pause", "pipeline", "no_such"}).exit_code == 4);
     CHECK(post(node, "/api/v1/pipelines/bone_age/resume")["changed"] == true);
     REQUIRE(eventually([&] { return get(node, "/api/v1/jobs?pipeline=bone_age&state=queued")["count"] == 0; }));
   }

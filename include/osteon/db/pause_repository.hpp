@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "osteon/db/database.hpp"
+#include "osteon/db/table.hpp"
 
 namespace osteon::db {
 
@@ -21,6 +22,8 @@ class PauseRepository {
   /// False when it was not paused.
   bool resume(const std::string& kind, const std::string& name);
   std::vector<Pause> list();
+  /// The same as a listing (osteonctl pauses).
+  Table table();
   bool paused(const std::string& kind, const std::string& name);
 
  private:
