@@ -50,6 +50,47 @@ function filters(fields, run) {
   return {form, params};
 }
 
+// An SVG line chart: one line per series over the same minutes (null values leave a gap).
+// `labels` are ISO minutes; only the numbers and the times go into the drawing, as text.
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+function chart(title, labels, series, unit) {
+  const [W, H, left, right, top, bottom] = [640, 190, 52, 12, 12, 26];
+  const values = series.flatMap(s => s.values).filter(v => v !== null && v !== undefined);
+  const max = Math.max(1, ...values);
+  const x = i => left + (W - left - right) * (labels.length < 2 ? 0 : i / (labels.length - 1));
+  const y = v => top + (H - top - bottom) * (1 - v / max);
+  const round = v => v >= 100 ? Math.round(v) : Math.round(v * 10) / 10;
+  const drawing = svg('svg', {viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': title});
+  for (const v of [0, max / 2, max]) {
+    drawing.append(svg('line', {x1: left, x2: W - right, y1: y(v), y2: y(v), class: 'grid'}),
+      svg('text', {x: left - 6, y: y(v) + 4, 'text-anchor': 'end'}, `${round(v)}${unit}`));
+  }
+  const time = iso => new Date(iso).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'});
+  const ends = [[0, 'start'], [Math.floor((labels.length - 1) / 2), 'middle'], [labels.length - 1, 'end']];
+  for (const [i, anchor] of ends) {
+    if (labels[i]) drawing.append(svg('text', {x: x(i), y: H - 8, 'text-anchor': anchor}, time(labels[i])));
+  }
+  for (const s of series) {
+    let points = [];
+    const flush = () => {
+      if (points.length === 1) drawing.append(svg('circle', {cx: points[0][0], cy: points[0][1], r: 2.5, fill: s.color}));
+      if (points.length > 1) drawing.append(svg('polyline', {points: points.join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2}));
+      points = [];
+    };
+    s.values.forEach((v, i) => { if (v === null || v === undefined) flush(); else points.push([x(i).toFixed(1), y(v).toFixed(1)]); });
+    flush();
+  }
+  // Colours by class: the console's Content-Security-Policy allows no inline styles.
+  const legend = el('div', {class: 'legend'}, series.map(s => el('span', {class: `colour-${s.color.slice(1)}`}, `■ ${s.name}`)));
+  return el('figure', {class: 'chart'}, el('figcaption', {}, title), drawing, legend);
+}
+
 async function action(label, path, refresh) {
   try {
     const result = await api(path, {method: 'POST'});
@@ -60,18 +101,35 @@ async function action(label, path, refresh) {
 
 const screens = {
   async overview() {
-    const [system, stats, failedJobs, failedDeliveries, open] = await Promise.all([
+    const [system, stats, failedJobs, failedDeliveries, open, activity] = await Promise.all([
       api('/api/v1/system'), api('/api/v1/stats'),
       api('/api/v1/jobs?state=failed&limit=10'), api('/api/v1/deliveries?state=failed&limit=10'),
-      api('/api/v1/associations/open')]);
+      api('/api/v1/associations/open'), api('/api/v1/stats/activity?minutes=60')]);
+    const minutes = activity.buckets.map(b => b.minute);
+    const column = name => activity.buckets.map(b => b[name]);
     const card = (label, value) => el('div', {class: 'card'}, el('div', {class: 'muted'}, label), el('div', {class: 'value'}, value));
-    const queued = system.pipelines.map(p => `${p.name}: ${p.state}`).join(', ');
     view.replaceChildren(
       el('h2', {}, `${system.ae_title} — Osteon ${system.version}`),
       el('div', {class: 'cards'},
         card('Studies', stats.studies), card('Instances', stats.instances), card('Stores failed', stats.stores_failed),
         card('Free disk', `${(system.free_disk_bytes / 2 ** 30).toFixed(1)} GiB`), card('Uptime', `${system.uptime_s} s`)),
-      el('p', {}, 'Pipelines: ', queued),
+      el('div', {class: 'charts'},
+        chart('Throughput, last hour (per minute)', minutes, [
+          {name: 'images received', values: column('received'), color: '#2457a6'},
+          {name: 'jobs done', values: column('done'), color: '#21773a'},
+          {name: 'not analysable', values: column('not_analysable'), color: '#b07a12'},
+          {name: 'jobs failed', values: column('failed'), color: '#a62424'}], ''),
+        chart('Latency from receipt to result, last hour', minutes, [
+          {name: 'p50', values: column('latency_p50_ms').map(v => v === null ? null : v / 1000), color: '#2457a6'},
+          {name: 'p95', values: column('latency_p95_ms').map(v => v === null ? null : v / 1000), color: '#a62424'}], ' s')),
+      el('h2', {}, 'Queues'),
+      table(system.pipelines.map(p => {
+        const hour = activity.pipelines.find(a => a.pipeline === p.name) ?? {};
+        return {pipeline: p.name, state: p.state, queued: p.queued, running: p.running, failed: p.failed,
+                'settled (last hour)': hour.settled ?? 0, 'p50 ms': hour.latency_p50_ms ?? '', 'p95 ms': hour.latency_p95_ms ?? ''};
+      }), ['pipeline', 'state', 'queued', 'running', 'failed', 'settled (last hour)', 'p50 ms', 'p95 ms']),
+      table(system.destinations.map(d => ({destination: d.name, state: d.state, pending: d.pending, failed: d.failed})),
+        ['destination', 'state', 'pending', 'failed']),
       el('h2', {}, `Associations open now (${open.count})`),
       table(open.items, ['calling_ae', 'peer_host', 'called_ae', 'started_at', 'open_s']),
       el('h2', {}, 'Recent failed jobs'), table(failedJobs.items, ['id', 'pipeline', 'reason', 'finished_at']),

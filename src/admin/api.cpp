@@ -1,4 +1,5 @@
-// The API's routes. Listings share one shape: {"items": [...], "limit", "offset", "count"}.
+// The API's routes about the node itself: health, readiness, system, metrics, routing test,
+// C-ECHO, models. Listings share one shape: {"items": [...], "limit", "offset", "count"}.
 #include "osteon/admin/api.hpp"
 
 #include <fcntl.h>
@@ -7,29 +8,20 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
-#include "osteon/core/clock.hpp"
+#include "api_support.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 #include "osteon/core/metrics.hpp"
-#include "osteon/db/instance_repository.hpp"
-#include "osteon/db/job_repository.hpp"
 #include "osteon/db/migrations.hpp"
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/db/pause_repository.hpp"
 #include "osteon/db/table_json.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 #include "osteon/routing/decision_json.hpp"
-#include "osteon/imaging/decoder.hpp"
-#include "osteon/imaging/geometry.hpp"
-#include "osteon/imaging/png.hpp"
-#include "osteon/results/sr_reader.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -37,100 +29,6 @@ using nlohmann::json;
 namespace osteon::admin {
 
 namespace {
-
-Response json_response(const json& body, int status = 200) {
-  Response r;
-  r.status = status;
-  r.body = body.dump();
-  return r;
-}
-
-// Connections to the node's database, one per request being served, kept for the next request.
-// Reads use read-only connections (WAL: they never block ingest); admin actions a writer.
-class Connections {
- public:
-  Connections(fs::path database, db::Database::Mode mode) : database_(std::move(database)), mode_(mode) {}
-
-  template <typename Fn>
-  auto with(Fn&& fn) {
-    std::unique_ptr<db::Database> connection;
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        connection = std::move(idle_.back());
-        idle_.pop_back();
-      }
-    }
-    if (!connection) connection = std::make_unique<db::Database>(database_, mode_);
-    auto result = fn(*connection);
-    std::lock_guard lock(mutex_);
-    idle_.push_back(std::move(connection));
-    return result;
-  }
-
- private:
-  fs::path database_;
-  db::Database::Mode mode_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<db::Database>> idle_;
-};
-
-struct Page {
-  int limit;
-  int offset;
-};
-
-Page page_of(const Request& r) {
-  return {static_cast<int>(r.integer("limit", 100, 1, 1000)), static_cast<int>(r.integer("offset", 0, 0, 1'000'000'000))};
-}
-
-Response listing(const db::Table& table, Page page) {
-  return json_response({{"items", db::rows_json(table)},
-                        {"limit", page.limit},
-                        {"offset", page.offset},
-                        {"count", table.rows.size()}});
-}
-
-// One row, or Error(not_found) "<what> <key> not found".
-Response single(const db::Table& table, std::string_view what, std::string_view key) {
-  if (table.rows.empty()) throw Error(Errc::not_found, fmt::format("{} {} not found", what, key));
-  return json_response(db::rows_json(table).at(0));
-}
-
-// YYYY-MM-DD, the date filters of every listing.
-std::optional<std::string> date(const Request& r, std::string_view name) {
-  auto v = r.get(name);
-  if (v && (v->size() != 10 || (*v)[4] != '-' || (*v)[7] != '-'))
-    throw Error(Errc::invalid_argument, fmt::format("'{}' must be a date YYYY-MM-DD", name));
-  return v;
-}
-
-db::Filter instance_filter(const Request& r, Page page) {
-  db::Filter f;
-  f.study_uid = r.get("study");
-  f.series_uid = r.get("series");
-  f.modality = r.get("modality");
-  f.body_part = r.get("body_part");
-  f.calling_ae = r.get("calling_ae");
-  f.patient_id = r.get("patient_id");
-  f.accession_number = r.get("accession");
-  f.received_from = date(r, "from");
-  f.received_to = date(r, "to");
-  f.limit = page.limit;
-  f.offset = page.offset;
-  return f;
-}
-
-db::JobFilter job_filter(const Request& r, Page page) {
-  db::JobFilter f;
-  f.state = r.get("state");
-  f.pipeline = r.get("pipeline");
-  f.study_uid = r.get("study");
-  f.sop_instance_uid = r.get("instance");
-  f.limit = page.limit;
-  f.offset = page.offset;
-  return f;
-}
 
 json model_json(const ModelStatus& m) {
   return {{"name", m.name},   {"version", m.version},         {"task", m.task},
@@ -157,101 +55,17 @@ std::optional<std::string> spool_problem(const fs::path& data_dir) {
   return std::nullopt;
 }
 
-// One CSV field: quoted when it holds a comma, quote or line break; a leading = + - @ is
-// neutralised with ' so that a spreadsheet does not run it as a formula.
-std::string csv_field(const db::Value& v) {
-  if (std::holds_alternative<std::monostate>(v)) return "";
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
-  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{}", *d);
-  std::string text = std::get<std::string>(v);
-  if (!text.empty() && std::string_view("=+-@").find(text.front()) != std::string_view::npos) text.insert(0, "'");
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-Response csv(const db::Table& table, std::string_view name) {
-  Response r;
-  r.content_type = "text/csv; charset=utf-8";
-  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}.csv\"", name));
-  for (std::size_t c = 0; c < table.columns.size(); ++c) r.body += (c ? "," : "") + csv_field(table.columns[c]);
-  r.body += "\r\n";
-  for (const auto& row : table.rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) r.body += (c ? "," : "") + csv_field(row[c]);
-    r.body += "\r\n";
-  }
-  return r;
-}
-
-json job_with_timeline(db::Database& d, const std::string& id) {
-  db::JobFilter jf;
-  jf.id = id;
-  db::JobRepository jobs(d);
-  const auto rows = db::rows_json(jobs.jobs(jf));
-  if (rows.empty()) throw Error(Errc::not_found, fmt::format("job {} not found", id));
-  json job = rows.at(0);
-  db::InstanceRepository instances(d);
-  db::Filter source;
-  source.sop_instance_uid = job["sop_instance_uid"].get<std::string>();
-  json events = json::array();
-  const auto event = [&](const json& at, std::string what, json detail) {
-    if (!at.is_null()) events.push_back({{"at", at}, {"event", std::move(what)}, {"detail", std::move(detail)}});
-  };
-  for (const auto& i : db::rows_json(instances.instances(source))) {
-    event(i["received_at"], "received", fmt::format("from {}", i["calling_ae"].get<std::string>()));
-    event(i["received_at"], "routed", i["routing"]);
-  }
-  event(job["created_at"], "queued", job["pipeline"]);
-  json stages = json::object();
-  if (job["timings"].is_string() && !job["timings"].get<std::string>().empty())
-    stages = json::parse(job["timings"].get<std::string>(), nullptr, false);
-  event(job["started_at"], "running", {{"attempt", job["attempts"]}, {"stages_ms", stages}});
-  event(job["finished_at"], job["state"].get<std::string>(), job["reason"]);
-  const auto findings = db::rows_json(jobs.findings(jf));
-  for (const auto& f : findings) event(f["created_at"], "finding", f["summary"]);
-  db::Filter results;
-  results.result_of_job = id;
-  db::OutboxRepository outbox(d);
-  for (const auto& o : db::rows_json(instances.instances(results))) {
-    event(o["received_at"], "result stored", {{"sop_instance_uid", o["sop_instance_uid"]}, {"modality", o["modality"]}});
-    db::OutboxFilter of;
-    of.sop_instance_uid = o["sop_instance_uid"].get<std::string>();
-    for (const auto& delivery : db::rows_json(outbox.list(of))) {
-      // Queued, with where it stands now (pending, sending, failed: attempts and the last error).
-      event(delivery["created_at"], "delivery queued",
-            {{"id", delivery["id"]}, {"destination", delivery["destination"]}, {"state", delivery["state"]},
-             {"attempts", delivery["attempts"]}, {"last_error", delivery["last_error"]}});
-      event(delivery["delivered_at"], "delivered",
-            {{"id", delivery["id"]}, {"destination", delivery["destination"]}, {"sent_as", delivery["sent_as"]}});
-    }
-  }
-  std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) { return a["at"] < b["at"]; });
-  job["findings"] = findings;
-  job["timeline"] = events;
-  return job;
-}
-
-// GET <path>: one page of what `query(database, request, page)` lists, as JSON or, with
-// ?format=csv, as a CSV file.
-template <typename Query>
-void add_listing(Router& router, const std::string& path, const std::shared_ptr<Connections>& readers, Query query) {
-  router.add("GET", path, [readers, query, name = path.substr(path.rfind('/') + 1)](const Request& r) {
-    const auto page = page_of(r);
-    const auto format = r.get("format").value_or("json");
-    if (format != "json" && format != "csv") throw Error(Errc::invalid_argument, "'format' must be json or csv");
-    return readers->with([&](db::Database& d) {
-      const auto table = query(d, r, page);
-      return format == "csv" ? csv(table, name) : listing(table, page);
-    });
-  });
-}
-
 } // namespace
 
 void add_api(Router& router, const NodeView& view) {
   auto readers = std::make_shared<Connections>(view.database, db::Database::Mode::read_only);
   auto writers = std::make_shared<Connections>(view.database, db::Database::Mode::read_write);
+  add_node_routes(router, view, readers);
+  add_record_routes(router, view, readers);
+  add_action_routes(router, view, writers);
+}
+
+void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr<Connections>& readers) {
 
   router.add("GET", "/healthz", [](const Request&) { return json_response({{"status", "alive"}}); });
 
@@ -283,7 +97,20 @@ void add_api(Router& router, const NodeView& view) {
   router.add("GET", "/api/v1/system", [&view, readers](const Request&) {
     json models = json::array();
     for (const auto& m : view.models) models.push_back(model_json(m));
-    const auto pauses = readers->with([](db::Database& d) { return db::PauseRepository(d).list(); });
+    struct Read {
+      std::vector<db::Pause> pauses;
+      db::Table jobs, outbox;
+    };
+    const auto read = readers->with([](db::Database& d) {
+      return Read{db::PauseRepository(d).list(), db::JobRepository(d).counts(), db::OutboxRepository(d).counts()};
+    });
+    const auto& pauses = read.pauses;
+    // How many rows of a (name, state, count) table have this name and state.
+    const auto count = [](const db::Table& t, std::string_view name, std::string_view state) -> std::int64_t {
+      for (const auto& row : t.rows)
+        if (std::get<std::string>(row[0]) == name && std::get<std::string>(row[1]) == state) return std::get<std::int64_t>(row[2]);
+      return 0;
+    };
     const auto paused = [&](std::string_view kind, std::string_view name) -> std::optional<std::string> {
       for (const auto& p : pauses)
         if (p.kind == kind && p.name == name) return p.paused_at;
@@ -295,14 +122,19 @@ void add_api(Router& router, const NodeView& view) {
       pipelines.push_back({{"name", p.name},
                            {"state", since ? "paused" : p.available ? "running" : "unavailable"},
                            {"paused_at", since ? json(*since) : json(nullptr)},
-                           {"reason", p.available ? json(nullptr) : json(p.reason)}});
+                           {"reason", p.available ? json(nullptr) : json(p.reason)},
+                           {"queued", count(read.jobs, p.name, "queued")},
+                           {"running", count(read.jobs, p.name, "running")},
+                           {"failed", count(read.jobs, p.name, "failed")}});
     }
     json destinations = json::array();
     for (const auto& d : view.destinations) {
       const auto since = paused("destination", d.name);
       destinations.push_back({{"name", d.name}, {"ae_title", d.ae_title}, {"host", d.host}, {"port", d.port},
                               {"tls", d.tls}, {"state", since ? "paused" : "running"},
-                              {"paused_at", since ? json(*since) : json(nullptr)}});
+                              {"paused_at", since ? json(*since) : json(nullptr)},
+                              {"pending", count(read.outbox, d.name, "pending") + count(read.outbox, d.name, "sending")},
+                              {"failed", count(read.outbox, d.name, "failed")}});
     }
     const auto now = std::chrono::system_clock::now();
     std::error_code ec;
@@ -415,193 +247,6 @@ void add_api(Router& router, const NodeView& view) {
     text << card.rdbuf();
     out["card"] = text.str();
     return json_response(out);
-  });
-
-  router.add("GET", "/api/v1/stats", [readers](const Request&) {
-    return readers->with([](db::Database& d) { return json_response(db::rows_json(db::InstanceRepository(d).stats()).at(0)); });
-  });
-
-  add_listing(router, "/api/v1/studies", readers, [](db::Database& d, const Request& r, Page page) {
-    return db::InstanceRepository(d).studies(instance_filter(r, page));
-  });
-  router.add("GET", "/api/v1/studies/{uid}", [readers](const Request& r) {
-    return readers->with([&](db::Database& d) {
-      db::Filter f;
-      f.study_uid = r.param("uid");
-      db::InstanceRepository repo(d);
-      auto study = db::rows_json(repo.studies(f));
-      if (study.empty()) throw Error(Errc::not_found, fmt::format("study {} not found", r.param("uid")));
-      db::JobFilter jf;
-      jf.study_uid = r.param("uid");
-      json out = study.at(0);
-      out["series"] = db::rows_json(repo.series(f));
-      out["instances"] = db::rows_json(repo.instances(f));
-      out["jobs"] = db::rows_json(db::JobRepository(d).jobs(jf));
-      return json_response(out);
-    });
-  });
-  add_listing(router, "/api/v1/series", readers, [](db::Database& d, const Request& r, Page page) {
-    return db::InstanceRepository(d).series(instance_filter(r, page));
-  });
-  add_listing(router, "/api/v1/instances", readers, [](db::Database& d, const Request& r, Page page) {
-    return db::InstanceRepository(d).instances(instance_filter(r, page));
-  });
-  router.add("GET", "/api/v1/instances/{uid}", [readers](const Request& r) {
-    return readers->with([&](db::Database& d) {
-      db::Filter f;
-      f.sop_instance_uid = r.param("uid");
-      auto rows = db::rows_json(db::InstanceRepository(d).instances(f));
-      if (rows.empty()) throw Error(Errc::not_found, fmt::format("instance {} not found", r.param("uid")));
-      db::JobFilter jf;
-      jf.sop_instance_uid = r.param("uid");
-      json out = rows.at(0);
-      out["jobs"] = db::rows_json(db::JobRepository(d).jobs(jf));
-      out["findings"] = db::rows_json(db::JobRepository(d).findings(jf));
-      return json_response(out);
-    });
-  });
-  // The image as the node sees it (presentation values: VOI applied), downscaled, as PNG.
-  router.add("GET", "/api/v1/instances/{uid}/preview.png", [&view, readers](const Request& r) {
-    const int size = static_cast<int>(r.integer("size", 512, 16, 2048));
-    const auto stored = readers->with([&](db::Database& d) { return db::InstanceRepository(d).find(r.param("uid")); });
-    if (!stored) throw Error(Errc::not_found, fmt::format("instance {} not found", r.param("uid")));
-    auto image = imaging::decode_file(view.data_dir / stored->path);
-    const double scale = std::min(1.0, static_cast<double>(size) / std::max(image.rows(), image.cols()));
-    if (scale < 1.0) {
-      image = imaging::resize(image, std::max(1, static_cast<int>(image.rows() * scale)),
-                              std::max(1, static_cast<int>(image.cols() * scale)));
-    }
-    const auto png = imaging::encode_png(image);
-    Response out;
-    out.content_type = "image/png";
-    out.body.assign(png.begin(), png.end());
-    return out;
-  });
-  // A result object the node wrote: an SR as its content tree (JSON), an SC as a PNG.
-  router.add("GET", "/api/v1/results/{uid}", [&view, readers](const Request& r) {
-    const auto stored = readers->with([&](db::Database& d) { return db::InstanceRepository(d).find(r.param("uid")); });
-    if (!stored || stored->routing.rfind("result of job ", 0) != 0)
-      throw Error(Errc::not_found, fmt::format("no result object {}", r.param("uid")));
-    const auto file = view.data_dir / stored->path;
-    if (stored->attributes.modality != "SR") {
-      const auto png = imaging::encode_png(imaging::decode_display(file));
-      Response out;
-      out.content_type = "image/png";
-      out.body.assign(png.begin(), png.end());
-      return out;
-    }
-    // Nested by level: each item's children under "content".
-    json root = json::array();
-    std::vector<json*> parents{&root};
-    for (const auto& item : results::read_sr_items(file)) {
-      parents.resize(static_cast<std::size_t>(std::max(1, item.level)));
-      auto& siblings = *parents.back();
-      siblings.push_back({{"relationship", item.relationship}, {"value_type", item.value_type},
-                          {"concept", item.concept_name}, {"value", item.value}, {"content", json::array()}});
-      parents.push_back(&siblings.back()["content"]);
-    }
-    return json_response({{"sop_instance_uid", r.param("uid")}, {"routing", stored->routing},
-                          {"note", "Trained on synthetic phantoms: not for primary diagnosis."},
-                          {"content", root}});
-  });
-
-  // The associations open right now (the listing below has the recorded ones).
-  router.add("GET", "/api/v1/associations/open", [&view](const Request&) {
-    json items = json::array();
-    if (view.open_associations) {
-      for (const auto& a : view.open_associations()) {
-        items.push_back({{"id", a.id}, {"peer_host", a.peer_host}, {"calling_ae", a.calling_ae},
-                         {"called_ae", a.called_ae}, {"started_at", a.started_at}, {"open_s", a.seconds}});
-      }
-    }
-    return json_response({{"items", items}, {"count", items.size()}});
-  });
-  add_listing(router, "/api/v1/associations", readers, [](db::Database& d, const Request& r, Page page) {
-    return db::InstanceRepository(d).associations(instance_filter(r, page));
-  });
-
-  add_listing(router, "/api/v1/jobs", readers, [](db::Database& d, const Request& r, Page page) {
-    return db::JobRepository(d).jobs(job_filter(r, page));
-  });
-  // A job with its timeline: received -> routed -> queued -> run (stage timings) -> settled ->
-  // each result object -> each delivery of it.
-  router.add("GET", "/api/v1/jobs/{id}", [readers](const Request& r) {
-    return readers->with([&](db::Database& d) { return json_response(job_with_timeline(d, r.param("id"))); });
-  });
-  add_listing(router, "/api/v1/findings", readers, [](db::Database& d, const Request& r, Page page) {
-    return db::JobRepository(d).findings(job_filter(r, page));
-  });
-
-  // Admin actions: re-runs, retries, pauses. Each answers what it changed.
-  router.add("POST", "/api/v1/jobs/{id}/rerun", [writers](const Request& r) {
-    return writers->with([&](db::Database& d) {
-      db::JobFilter f;
-      f.id = r.param("id");
-      db::JobRepository jobs(d);
-      if (jobs.jobs(f).rows.empty()) throw Error(Errc::not_found, fmt::format("job {} not found", r.param("id")));
-      const int n = jobs.rerun(f);
-      if (n == 0) throw Error(Errc::invalid_argument, fmt::format("job {} is queued or running already", r.param("id")));
-      return json_response({{"rerun", n}});
-    });
-  });
-  router.add("POST", "/api/v1/jobs/rerun", [writers](const Request& r) {
-    auto f = job_filter(r, {1, 0});
-    if (!f.state && !f.pipeline && !f.study_uid && !f.sop_instance_uid)
-      throw Error(Errc::invalid_argument, "a bulk re-run needs a filter (state, pipeline, study or instance)");
-    return writers->with([&](db::Database& d) { return json_response({{"rerun", db::JobRepository(d).rerun(f)}}); });
-  });
-  router.add("POST", "/api/v1/deliveries/{id}/retry", [writers](const Request& r) {
-    return writers->with([&](db::Database& d) {
-      db::OutboxFilter f;
-      f.id = r.param("id");
-      db::OutboxRepository outbox(d);
-      if (outbox.list(f).rows.empty()) throw Error(Errc::not_found, fmt::format("delivery {} not found", r.param("id")));
-      const int n = outbox.retry(f);
-      if (n == 0) throw Error(Errc::invalid_argument, fmt::format("delivery {} has not failed", r.param("id")));
-      return json_response({{"retried", n}});
-    });
-  });
-  router.add("POST", "/api/v1/deliveries/retry", [writers](const Request& r) {
-    db::OutboxFilter f;
-    f.destination = r.get("destination");
-    f.study_uid = r.get("study");
-    return writers->with([&](db::Database& d) { return json_response({{"retried", db::OutboxRepository(d).retry(f)}}); });
-  });
-  for (const auto& [kind, plural] : {std::pair<std::string, std::string>{"pipeline", "pipelines"}, {"destination", "destinations"}}) {
-    for (const bool pause : {true, false}) {
-      const auto path = fmt::format("/api/v1/{}/{{name}}/{}", plural, pause ? "pause" : "resume");
-      router.add("POST", path, [&view, writers, kind, pause](const Request& r) {
-        const auto& name = r.param("name");
-        const bool known = kind == "pipeline"
-                               ? std::any_of(view.pipelines.begin(), view.pipelines.end(), [&](const auto& p) { return p.name == name; })
-                               : name == "sender" || std::any_of(view.destinations.begin(), view.destinations.end(),
-                                                                 [&](const auto& d) { return d.name == name; });
-        if (!known) throw Error(Errc::not_found, fmt::format("no {} named '{}'", kind, name));
-        return writers->with([&](db::Database& d) {
-          db::PauseRepository pauses(d);
-          const bool changed = pause ? pauses.pause(kind, name, utc_timestamp()) : pauses.resume(kind, name);
-          log::info(pause ? "admin.paused" : "admin.resumed", {{"kind", kind}, {"name", name}, {"changed", changed}});
-          return json_response({{kind, name}, {"paused", pause}, {"changed", changed}});
-        });
-      });
-    }
-  }
-
-  add_listing(router, "/api/v1/deliveries", readers, [](db::Database& d, const Request& r, Page page) {
-    db::OutboxFilter f;
-    f.state = r.get("state");
-    f.destination = r.get("destination");
-    f.study_uid = r.get("study");
-    f.limit = page.limit;
-    f.offset = page.offset;
-    return db::OutboxRepository(d).list(f);
-  });
-  router.add("GET", "/api/v1/deliveries/{id}", [readers](const Request& r) {
-    return readers->with([&](db::Database& d) {
-      db::OutboxFilter f;
-      f.id = r.param("id");
-      return single(db::OutboxRepository(d).list(f), "delivery", r.param("id"));
-    });
   });
 }
 

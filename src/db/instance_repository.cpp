@@ -173,4 +173,11 @@ Table InstanceRepository::stats() {
                    {}, 1);
 }
 
+Table InstanceRepository::received_per_minute(const std::string& since) {
+  return query_table(db_,
+                     "SELECT substr(received_at, 1, 16) AS minute, count(*) AS received FROM instances"
+                     " WHERE received_at >= ? AND instr(routing, 'result of job ') != 1 GROUP BY minute ORDER BY minute",
+                     {since}, 100000);
+}
+
 } // namespace osteon::db

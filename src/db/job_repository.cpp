@@ -112,6 +112,16 @@ Table JobRepository::counts() {
   return query_table(db_, "SELECT pipeline, state, count(*) AS jobs FROM jobs GROUP BY pipeline, state", {}, 10000);
 }
 
+Table JobRepository::settled_since(const std::string& since, int limit) {
+  return query_table(db_,
+                     "SELECT substr(j.finished_at, 1, 16) AS minute, j.pipeline, j.state,"
+                     " (julianday(j.finished_at) - julianday(i.received_at)) * 86400000.0 AS latency_ms"
+                     " FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid"
+                     " WHERE j.finished_at >= ? AND j.state IN ('done', 'not-analysable', 'failed')"
+                     " ORDER BY j.finished_at",
+                     {since}, limit);
+}
+
 namespace {
 // The two listings over jobs (alias j, with the instance i for its study): what each shows.
 constexpr const char* kJobList =

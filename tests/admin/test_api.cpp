@@ -123,6 +123,29 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
   fixture.send(hips);
   REQUIRE(fixture.wait_for_deliveries([](const json& d) { return d["state"] == "failed"; }));
 
+  {  // the overview's activity: this minute's images and jobs, their latency; queues and outboxes
+    const auto activity = get(node, "/api/v1/stats/activity?minutes=5");
+    CHECK(activity["minutes"] == 5);
+    REQUIRE(activity["buckets"].size() == 5);
+    std::int64_t received = 0, settled = 0;
+    for (const auto& b : activity["buckets"]) {
+      received += b["received"].get<std::int64_t>();
+      settled += b["done"].get<std::int64_t>() + b["not_analysable"].get<std::int64_t>() + b["failed"].get<std::int64_t>();
+    }
+    CHECK(received == 3);  // the phantoms; the node's own SRs and SCs are not counted
+    CHECK(settled == 3);
+    CHECK(values(activity["pipelines"], "pipeline") == std::set<std::string>{"bone_age", "implant_id"});
+    for (const auto& p : activity["pipelines"]) {
+      CHECK(p["latency_p50_ms"].get<double>() > 0);
+      CHECK(p["latency_p95_ms"].get<double>() >= p["latency_p50_ms"].get<double>());
+    }
+    CHECK(http(node, "GET", "/api/v1/stats/activity?minutes=0").status == 400);
+    const auto system = get(node, "/api/v1/system");
+    for (const auto& p : system["pipelines"]) CHECK(p["queued"] == 0);
+    for (const auto& d : system["destinations"])
+      if (d["name"] == "sender") CHECK(d["failed"].get<int>() == static_cast<int>(fixture.ctl({"deliveries", "--state", "failed"}).size()));
+  }
+
   {  // listings agree with osteonctl; filters, paging and errors
     const auto studies = get(node, "/api/v1/studies");
     CHECK(values(studies["items"], "study_uid") == values(fixture.ctl({"studies"}), "study_uid"));
@@ -217,7 +240,7 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     CHECK(http(node, "GET", "/api/v1/results/" + uid).status == 404);  // a received image is no result
 
     const auto openapi = get(node, "/api/v1/openapi.json");
-    for (const char* p : {"/api/v1/jobs/{id}/rerun", "/api/v1/deliveries/retry", "/metrics", "/readyz"})
+    for (const char* p : {"/api/v1/jobs/{id}/rerun", "/api/v1/deliveries/retry", "/metrics", "/readyz", "/api/v1/stats/activity"})
       CHECK(openapi["paths"].contains(p));
 
     // osteonctl takes its global options after the subcommand too.

@@ -3,7 +3,7 @@
 // tags arrives too. Then tests/browser/console.mjs drives Debian's headless Chromium
 // (puppeteer-core from npm): the overview, the studies with their results and SC images, a job's
 // timeline, a failed delivery retried by a click (the PACS is up by then), the other screens, and
-// the tags shown as text. Screenshots go to $OSTEON_SCREENSHOTS (docs/console in the repository
+// the tags shown as text; then the same in Debian's headless Firefox (ESR, over WebDriver BiDi). Screenshots go to $OSTEON_SCREENSHOTS (docs/console in the repository
 // when refreshed by hand), else to a temporary directory.
 #include <catch2/catch.hpp>
 
@@ -11,6 +11,8 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 
 #include <cstdlib>
+#include <tuple>
+#include <vector>
 
 #include "node_with_pacs.hpp"
 #include "skip.hpp"
@@ -30,18 +32,24 @@ std::string study_uid(const fs::path& file) {
 
 } // namespace
 
-TEST_CASE("the console in headless Chromium: results with their images, a timeline, a retry by click, tags as text",
+TEST_CASE("the console in headless Chromium and Firefox: results with their images, a timeline, a retry by click, tags as text",
           "[browser]") {
   const fs::path scripts = fs::path(OSTEON_SOURCE_DIR) / "tests" / "browser";
   if (run({"sh", "-c", "command -v node"}).exit_code != 0) {
     OSTEON_SKIP("node is not installed (tools/deps installs it)");
     return;
   }
-  const char* chromium_env = std::getenv("CHROMIUM");
-  const fs::path chromium = chromium_env ? chromium_env : "/usr/bin/chromium";
-  if (!fs::exists(chromium)) {
-    OSTEON_SKIP("Chromium is not installed (Debian package chromium)");
-    return;
+  // The browsers, as Debian installs them (CHROMIUM and FIREFOX name others).
+  std::vector<std::pair<std::string, fs::path>> browsers;
+  for (const auto& [name, env, fallback, package] :
+       {std::tuple{"chromium", "CHROMIUM", "/usr/bin/chromium", "chromium"}, {"firefox", "FIREFOX", "/usr/bin/firefox-esr", "firefox-esr"}}) {
+    const char* given = std::getenv(env);
+    const fs::path executable = given ? given : fallback;
+    if (!fs::exists(executable)) {
+      OSTEON_SKIP(std::string(name) + " is not installed (Debian package " + package + ")");
+      return;
+    }
+    browsers.emplace_back(name, executable);
   }
   if (!fs::exists(scripts / "node_modules" / "puppeteer-core")) {
     OSTEON_SKIP("puppeteer-core is not installed (npm ci in tests/browser; tools/dev.sh does it)");
@@ -71,12 +79,19 @@ TEST_CASE("the console in headless Chromium: results with their images, a timeli
   const char* shots_env = std::getenv("OSTEON_SCREENSHOTS");
   const fs::path shots = shots_env ? fs::path(shots_env) : dir.path() / "screenshots";
   fs::create_directories(shots);
-  const auto r = run({"node", (scripts / "console.mjs").string(), "http://127.0.0.1:" + std::to_string(node.http_port()),
-                      shots.string(), study_uid(xss)},
-                     std::chrono::seconds(300));
-  INFO(r.output);
-  CHECK(r.exit_code == 0);
-  CHECK(r.output.find("FAIL") == std::string::npos);
+  // Chromium first (its screenshots are the ones in docs/console), then Firefox; each retries one
+  // failed delivery by a click.
+  for (const auto& [browser, executable] : browsers) {
+    const fs::path out = browser == "chromium" ? shots : shots / browser;
+    fs::create_directories(out);
+    const auto r = run({"node", (scripts / "console.mjs").string(), "http://127.0.0.1:" + std::to_string(node.http_port()),
+                        out.string(), study_uid(xss), browser, executable.string()},
+                       std::chrono::seconds(300));
+    INFO(browser << ":\n" << r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("FAIL") == std::string::npos);
+    CHECK(fs::exists(out / "overview.png"));
+  }
   // The click's retry reached the PACS.
   CHECK(eventually([&] { return !fixture.ctl({"deliveries", "--state", "delivered"}).empty(); }, std::chrono::seconds(120)));
   for (const char* screen : {"overview", "studies", "study", "jobs", "job", "deliveries", "pipelines", "models", "routing"})

@@ -1,24 +1,31 @@
-// The admin console in a real browser: headless Chromium (Debian's, never a downloaded one)
-// driven by puppeteer-core. Run by tests/admin/test_browser.cpp against a node that has received
-// phantoms (and a file with HTML in its tags) and whose deliveries failed while the PACS was down:
-//   node console.mjs BASE_URL SCREENSHOT_DIR XSS_STUDY_UID
+// The admin console in a real browser: headless Chromium or Firefox (Debian's, never a downloaded
+// one) driven by puppeteer-core (Chromium over the DevTools protocol, Firefox over WebDriver BiDi).
+// Run by tests/admin/test_browser.cpp against a node that has received phantoms (and a file with
+// HTML in its tags) and whose deliveries failed while the PACS was down:
+//   node console.mjs BASE_URL SCREENSHOT_DIR XSS_STUDY_UID [chromium|firefox [EXECUTABLE]]
 // Prints "ok: ..." per check, "FAIL: ..." per failure; exits 1 when anything failed.
 import puppeteer from 'puppeteer-core';
 
-const [base, shots, xssStudy] = process.argv.slice(2);
+const [base, shots, xssStudy, which = 'chromium', executable] = process.argv.slice(2);
 let failures = 0;
 function check(condition, what) {
-  console.log(`${condition ? 'ok' : 'FAIL'}: ${what}`);
+  console.log(`${condition ? 'ok' : 'FAIL'}: ${what} [${which}]`);
   if (!condition) failures++;
 }
 
-const browser = await puppeteer.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  // No sandbox (tests run as root in CI); nothing from the network (the machine has none).
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = which === 'firefox'
+  ? await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: executable || '/usr/bin/firefox-esr',
+      headless: true,
+    })
+  : await puppeteer.launch({
+      executablePath: executable || '/usr/bin/chromium',
+      headless: true,
+      // No sandbox (tests run as root in CI); nothing from the network (the machine has none).
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+             '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
 try {
   const page = await browser.newPage();
   await page.setViewport({width: 1400, height: 1000});
@@ -42,6 +49,10 @@ try {
   check(await page.$eval('#health', e => e.textContent) === 'ready', 'the health badge says ready');
   check((await text()).includes('Recent failed deliveries'), 'the overview lists recent failed deliveries');
   check((await page.$eval('body', b => b.innerText)).includes('not for primary diagnosis'), 'every page says not for primary diagnosis');
+  // The charts: drawn from the last hour's activity, which holds the phantoms' jobs.
+  check(await page.$$eval('svg.chart', s => s.length) === 2, 'the overview draws the throughput and latency charts');
+  check(await page.$$eval('svg.chart polyline, svg.chart circle', s => s.length) >= 2, 'the charts have data in them');
+  check((await text()).includes('Queues') && (await text()).includes('settled (last hour)'), 'the overview shows the queues');
   await page.screenshot({path: `${shots}/overview.png`, fullPage: true});
 
   await open('#/studies');

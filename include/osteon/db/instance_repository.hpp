@@ -85,6 +85,9 @@ class InstanceRepository {
   Table instances(const Filter& filter);
   Table associations(const Filter& filter);
   Table stats();
+  /// (minute "YYYY-MM-DDTHH:MM", received) for the images received since `since` (ISO 8601 UTC),
+  /// the node's own result objects left out.
+  Table received_per_minute(const std::string& since);
 
  private:
   Database& db_;

@@ -54,6 +54,9 @@ class JobRepository {
   std::int64_t count(const std::string& state);
   /// (pipeline, state, jobs) for every pipeline and state that has jobs.
   Table counts();
+  /// (minute "YYYY-MM-DDTHH:MM", pipeline, state, latency_ms) for each job settled since `since`
+  /// (ISO 8601 UTC); latency from the image's receipt to the job's end. Oldest first.
+  Table settled_since(const std::string& since, int limit);
 
   Table jobs(const JobFilter& filter);
   Table findings(const JobFilter& filter);

@@ -1,0 +1,99 @@
+#pragma once
+// What the API's route files share (src/admin/api*.cpp): JSON answers, the database
+// connections, paging, filters from query parameters, listings as JSON or CSV.
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "osteon/admin/api.hpp"
+#include "osteon/admin/http.hpp"
+#include "osteon/db/database.hpp"
+#include "osteon/db/instance_repository.hpp"
+#include "osteon/db/job_repository.hpp"
+#include "osteon/db/table.hpp"
+
+namespace osteon::admin {
+
+Response json_response(const nlohmann::json& body, int status = 200);
+
+// Connections to the node's database, one per request being served, kept for the next request.
+// Reads use read-only connections (WAL: they never block ingest); admin actions a writer.
+class Connections {
+ public:
+  Connections(std::filesystem::path database, db::Database::Mode mode) : database_(std::move(database)), mode_(mode) {}
+
+  template <typename Fn>
+  auto with(Fn&& fn) {
+    std::unique_ptr<db::Database> connection;
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        connection = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!connection) connection = std::make_unique<db::Database>(database_, mode_);
+    auto result = fn(*connection);
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(connection));
+    return result;
+  }
+
+ private:
+  std::filesystem::path database_;
+  db::Database::Mode mode_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<db::Database>> idle_;
+};
+
+struct Page {
+  int limit;
+  int offset;
+};
+
+/// limit (1..1000, default 100) and offset from the query.
+Page page_of(const Request& r);
+
+/// {"items", "limit", "offset", "count"}.
+Response listing(const db::Table& table, Page page);
+
+/// One row, or Error(not_found) "<what> <key> not found".
+Response single(const db::Table& table, std::string_view what, std::string_view key);
+
+/// The instance filters of osteonctl from query parameters (study, series, modality, body_part,
+/// calling_ae, patient_id, accession, from, to).
+db::Filter instance_filter(const Request& r, Page page);
+
+/// state, pipeline, study, instance.
+db::JobFilter job_filter(const Request& r, Page page);
+
+/// The table as a CSV attachment <name>.csv.
+Response csv(const db::Table& table, std::string_view name);
+
+// GET <path>: one page of what `query(database, request, page)` lists, as JSON or, with
+// ?format=csv, as a CSV file.
+template <typename Query>
+void add_listing(Router& router, const std::string& path, const std::shared_ptr<Connections>& readers, Query query) {
+  router.add("GET", path, [readers, query, name = path.substr(path.rfind('/') + 1)](const Request& r) {
+    const auto page = page_of(r);
+    const auto format = r.get("format").value_or("json");
+    if (format != "json" && format != "csv") throw Error(Errc::invalid_argument, "'format' must be json or csv");
+    return readers->with([&](db::Database& d) {
+      const auto table = query(d, r, page);
+      return format == "csv" ? csv(table, name) : listing(table, page);
+    });
+  });
+}
+
+// The route groups, each in its own file.
+void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr<Connections>& readers);
+void add_record_routes(Router& router, const NodeView& view, const std::shared_ptr<Connections>& readers);
+void add_action_routes(Router& router, const NodeView& view, const std::shared_ptr<Connections>& writers);
+
+} // namespace osteon::admin
