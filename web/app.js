@@ -218,7 +218,12 @@ const screens = {
       const retry = r => r.state === 'failed'
         ? el('button', {onclick: () => action(`Retry delivery ${r.id}`, `/api/v1/deliveries/${r.id}/retry`, load)}, 'Retry') : '';
       const cols = ['id', 'destination', 'ae_title', 'state', 'attempts', 'last_error', 'sent_as', 'delivered_at'];
-      results.replaceChildren(el('h2', {}, 'Failed'), table(failed.items, cols, retry), el('h2', {}, 'All'), table(all.items, cols, retry));
+      const bulk = new URLSearchParams(p);
+      bulk.delete('state');
+      results.replaceChildren(el('h2', {}, `Failed (${failed.count})`),
+        failed.count ? el('button', {onclick: () => action('Retry the failed deliveries shown', `/api/v1/deliveries/retry?${bulk}`, load)},
+          'Retry all failed (filtered)') : '',
+        table(failed.items, cols, retry), el('h2', {}, 'All'), table(all.items, cols, retry));
     }
     view.replaceChildren(el('h2', {}, 'Deliveries'), form, results);
     await load();
@@ -264,7 +269,13 @@ const screens = {
         table(body.profiles.map(p => ({profile: p.id, matched: p.matched ? 'yes' : 'no', reasons: p.reasons.join('; ')})),
           ['profile', 'matched', 'reasons']));
     };
-    view.replaceChildren(el('h2', {}, 'Routing: which pipeline takes a file, and why'),
+    const profiles = await api('/api/v1/routing/profiles');
+    const rules = m => Object.entries(m).filter(([, v]) => v.length).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ');
+    view.replaceChildren(el('h2', {}, 'Routing profiles (highest priority first)'),
+      table(profiles.items.map(p => ({id: p.id, pipeline: p.pipeline, priority: p.priority, matches: rules(p.match),
+        destinations: p.destinations.join(', '), sr_class: p.sr_class, description: p.description})),
+        ['id', 'pipeline', 'priority', 'matches', 'destinations', 'sr_class', 'description']),
+      el('h2', {}, 'Test a file: which pipeline takes it, and why'),
       el('form', {class: 'filters', onsubmit: e => { e.preventDefault(); test(); }},
         el('label', {}, 'DICOM file', file), el('label', {}, 'calling AE', callingAe), el('button', {type: 'submit'}, 'Test')),
       result);

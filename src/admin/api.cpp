@@ -222,6 +222,14 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
     return json_response(out);
   });
 
+  // The routing profiles, highest priority first: what each matches and where its results go.
+  router.add("GET", "/api/v1/routing/profiles", [&view](const Request&) {
+    json items = json::array();
+    if (view.router != nullptr)
+      for (const auto& p : view.router->profiles()) items.push_back(routing::profile_json(p));
+    return json_response({{"items", items}, {"count", items.size()}});
+  });
+
   // C-ECHO to a destination, as its deliveries would reach it: the answer and the round trip.
   router.add("POST", "/api/v1/destinations/{name}/echo", [&view](const Request& r) {
     if (!view.echo) throw Error(Errc::not_found, "this node has no destinations");

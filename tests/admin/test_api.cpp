@@ -212,6 +212,12 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     const auto junk = run({"curl", "-sS", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", "not dicom",
                            "http://127.0.0.1:" + std::to_string(node.http_port()) + "/api/v1/route"});
     CHECK_THAT(junk.output, Catch::EndsWith("422"));
+    // The profiles the decision went through, in the same order.
+    const auto profiles = get(node, "/api/v1/routing/profiles");
+    REQUIRE(profiles["count"] == decision["profiles"].size());
+    for (std::size_t i = 0; i < decision["profiles"].size(); ++i)
+      CHECK(profiles["items"][i]["id"] == decision["profiles"][i]["id"]);
+    for (const auto& p : profiles["items"]) CHECK(!p["match"]["body_part"].empty());
 
     // Models with their cards.
     const auto models = get(node, "/api/v1/models");

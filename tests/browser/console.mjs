@@ -90,6 +90,7 @@ try {
   await open('#/deliveries');
   const before = await page.$$eval('main button', bs => bs.filter(b => b.textContent === 'Retry').length);
   check(before > 0, `failed deliveries have a Retry button (${before})`);
+  check(await page.$$eval('main button', bs => bs.some(b => b.textContent === 'Retry all failed (filtered)')), 'the failed deliveries can be retried all at once');
   await page.screenshot({path: `${shots}/deliveries.png`, fullPage: true});
   await page.evaluate(() => [...document.querySelectorAll('main button')].find(b => b.textContent === 'Retry').click());
   await page.waitForFunction(() => document.getElementById('status').textContent.includes('retried'), {timeout: 30000});
@@ -102,6 +103,7 @@ try {
   check((await text()).includes('Model card'), 'the models screen lists the models with their cards');
   await page.screenshot({path: `${shots}/models.png`, fullPage: true});
   await open('#/routing');
+  check((await text()).includes('Routing profiles') && (await text()).includes('implant_id'), 'the routing screen lists the profiles');
   await page.screenshot({path: `${shots}/routing.png`, fullPage: true});
 
   // The study with HTML in its tags: shown as text, nothing run.
