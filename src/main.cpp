@@ -9,6 +9,7 @@
 #include "osteon/app/node.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/dimse/storage_scu.hpp"
 
 int main(int argc, char** argv) {
   CLI::App cli{
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
     if (port || aet || data_dir || log_level || max_associations || min_free_mb || http_port)
       config.source += " + command line";
     osteon::app::validate(config);
+    osteon::dimse::check_tls(config.node.tls);  // the TLS listener's files load (else: the [node] entry and why)
     osteon::log::init(config.log.level);
     if (check_only) {
       std::cout << "configuration OK (" << config.source << ")\n";

@@ -141,7 +141,7 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
     return json_response({
         {"version", view.version},
         {"ae_title", view.ae_title},
-        {"ports", {{"dicom", view.dicom_port}, {"http", view.http_port}}},
+        {"ports", {{"dicom", view.dicom_port}, {"dicom_tls", view.dicom_tls_port}, {"http", view.http_port}}},
         {"started_at", iso_utc(view.started)},
         {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - view.started).count()},
         {"data_dir", fs::absolute(view.data_dir, ec).string()},

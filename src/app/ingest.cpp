@@ -20,6 +20,10 @@ namespace {
 constexpr std::uint16_t status_success = 0x0000;
 const std::uint16_t status_out_of_resources = info(Errc::out_of_resources).dimse_status;
 const std::uint16_t status_mismatch = info(Errc::dicom_mismatch).dimse_status;
+
+db::AssociationStart association_start(const dimse::AssociationInfo& info, std::string at) {
+  return {info.peer_host, info.calling_ae, info.called_ae, std::move(at), info.tls ? "tls" : "tcp", info.peer_subject};
+}
 } // namespace
 
 Ingest::Ingest(const Config& config, db::Database& database, dicom::Spool& spool, const routing::Router* router,
@@ -35,10 +39,10 @@ std::int64_t Ingest::association_accepted(const dimse::AssociationInfo& info) {
   std::int64_t id = 0;
   {
     std::lock_guard lock(db_mutex_);
-    id = repository_.start_association({info.peer_host, info.calling_ae, info.called_ae, utc_timestamp()});
+    id = repository_.start_association(association_start(info, utc_timestamp()));
   }
   log::info("assoc.accepted", {{"assoc", id}, {"peer", info.peer_host}, {"calling", info.calling_ae},
-                               {"called", info.called_ae}});
+                               {"called", info.called_ae}, {"tls", info.tls}, {"subject", info.peer_subject}});
   metrics::add("osteon_associations_total", {{"calling_ae", info.calling_ae}, {"result", "accepted"}});
   {
     std::lock_guard lock(uid_mutex_);
@@ -53,13 +57,13 @@ void Ingest::association_rejected(const dimse::AssociationInfo& info, std::strin
   const std::string now = utc_timestamp();
   try {
     std::lock_guard lock(db_mutex_);
-    const auto id = repository_.start_association({info.peer_host, info.calling_ae, info.called_ae, now});
+    const auto id = repository_.start_association(association_start(info, now));
     repository_.end_association(id, {now, 0, 0, 0, 0, fmt::format("rejected: {}", reason)});
   } catch (const std::exception& e) {
     log::error("db.write_failed", {{"what", "association"}, {"error", e.what()}});
   }
-  log::warn("assoc.rejected", {{"peer", info.peer_host}, {"calling", info.calling_ae},
-                               {"called", info.called_ae}, {"reason", reason}});
+  log::warn("assoc.rejected", {{"peer", info.peer_host}, {"calling", info.calling_ae}, {"called", info.called_ae},
+                               {"tls", info.tls}, {"subject", info.peer_subject}, {"reason", reason}});
   metrics::add("osteon_associations_total", {{"calling_ae", info.calling_ae}, {"result", "rejected"}});
 }
 

@@ -131,7 +131,8 @@ admin::NodeView node_view(const Config& config, const Analysis& analysis, dicom:
   };
   v.version = OSTEON_VERSION;
   v.ae_title = config.node.ae_title;
-  v.dicom_port = config.node.port;
+  v.dicom_port = config.node.plain ? config.node.port : 0;
+  v.dicom_tls_port = config.node.tls.enabled ? config.node.tls_port : 0;
   v.http_port = config.http.port;
   v.data_dir = config.node.data_dir;
   v.database = db::database_path(config.node.data_dir);
@@ -228,7 +229,9 @@ int run_node(const Config& config) {
                                     {"grace_s", config.node.shutdown_grace_s}});
         scp.request_stop();
       });
-      log::info("node.ready", {{"port", config.node.port}, {"aet", config.node.ae_title}, {"schema", version},
+      log::info("node.ready", {{"port", config.node.plain ? config.node.port : 0},
+                               {"tls_port", config.node.tls.enabled ? config.node.tls_port : 0},
+                               {"aet", config.node.ae_title}, {"schema", version},
                                {"http_port", config.http.enabled ? http.port() : 0}});
       io.run();
       // No new analyses or deliveries once stopping: running ones finish (while open associations

@@ -103,8 +103,9 @@ std::vector<std::string> InstanceRepository::all_paths() {
 }
 
 std::int64_t InstanceRepository::start_association(const AssociationStart& a) {
-  db_.prepare("INSERT INTO associations(peer_host, calling_ae, called_ae, started_at) VALUES (?,?,?,?)")
-      .bind_all(a.peer_host, a.calling_ae, a.called_ae, a.started_at)
+  db_.prepare("INSERT INTO associations(peer_host, calling_ae, called_ae, started_at, transport, peer_subject)"
+              " VALUES (?,?,?,?,?,?)")
+      .bind_all(a.peer_host, a.calling_ae, a.called_ae, a.started_at, a.transport, a.peer_subject)
       .run();
   return db_.last_insert_rowid();
 }
@@ -157,7 +158,7 @@ Table InstanceRepository::associations(const Filter& f) {
       .when("substr(started_at, 1, 10) <= ?", f.received_to)
       .run(db_,
            "SELECT id, peer_host, calling_ae, called_ae, started_at, ended_at, echoes, stores_ok,"
-           " stores_failed, bytes, result FROM associations",
+           " stores_failed, bytes, result, transport, peer_subject FROM associations",
            " ORDER BY id DESC", f.limit, f.offset);
 }
 

@@ -1,6 +1,5 @@
 #include "osteon/delivery/config.hpp"
 
-#include <fstream>
 #include <optional>
 
 #include <fmt/format.h>
@@ -34,24 +33,11 @@ struct TlsDefaults {
   std::string profile = "bcp195-nd";
 };
 
-void check_tls_profile(const TomlValue& table, std::string& profile) {
-  table.read("tls_profile", profile);
-  if (profile != "bcp195-nd" && profile != "bcp195" && profile != "bcp195-ex") {
-    table.at("tls_profile").fail(fmt::format("tls_profile '{}' is not one of bcp195-nd, bcp195, bcp195-ex", profile));
-  }
-}
-
-void check_readable(const TlsFile& f) {
-  std::error_code ec;
-  std::ifstream in(f.path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(f.path, ec)) {
-    f.at->fail(fmt::format("{} '{}' does not exist or cannot be read", f.key, f.path.string()));
-  }
-}
+void check_readable(const TlsFile& f) { dimse::check_readable(*f.at, f.key, f.path); }
 
 TlsDefaults read_tls_defaults(const TomlValue& delivery) {
   TlsDefaults d;
-  if (delivery.contains("tls_profile")) check_tls_profile(delivery, d.profile);
+  dimse::read_tls_profile(delivery, d.profile);
   d.ca = tls_file(delivery, "tls_ca_file");
   d.cert = tls_file(delivery, "tls_cert_file");
   d.key = tls_file(delivery, "tls_key_file");
@@ -77,7 +63,7 @@ dimse::TlsSettings read_tls(const TomlValue& item, const TlsDefaults& d) {
   }
   s.origin = item.where();
   s.profile = d.profile;
-  if (item.contains("tls_profile")) check_tls_profile(item, s.profile);
+  dimse::read_tls_profile(item, s.profile);
   if (!ca.at) ca = d.ca;
   if (!ca.at) {
     item.fail("tls = true needs tls_ca_file (here or in [delivery]): the CA or peer certificates (PEM) that the "

@@ -1,12 +1,63 @@
 #include "osteon/dimse/config.hpp"
 
+#include <fstream>
+#include <utility>
+
+#include <fmt/format.h>
+
 #include "osteon/core/toml_reader.hpp"
 
 namespace osteon::dimse {
 
+void read_tls_profile(const TomlValue& table, std::string& profile) {
+  if (!table.contains("tls_profile")) return;
+  table.read("tls_profile", profile);
+  if (profile != "bcp195-nd" && profile != "bcp195" && profile != "bcp195-ex") {
+    table.at("tls_profile").fail(fmt::format("tls_profile '{}' is not one of bcp195-nd, bcp195, bcp195-ex", profile));
+  }
+}
+
+void check_readable(const TomlValue& at, const char* key, const std::filesystem::path& path) {
+  std::error_code ec;
+  std::ifstream in(path, std::ios::binary);
+  if (!in || std::filesystem::is_directory(path, ec)) {
+    at.fail(fmt::format("{} '{}' does not exist or cannot be read", key, path.string()));
+  }
+}
+
+namespace {
+
+// The TLS listener's keys of [node]: on when tls_cert_file is set.
+void read_tls_listener(const TomlValue& node, ListenerConfig& into) {
+  auto& tls = into.tls;
+  tls.acceptor = true;
+  node.read("tls_port", into.tls_port);
+  node.read("tls_verify_peer", tls.verify_peer);
+  read_tls_profile(node, tls.profile);
+  for (const auto& [key, path] : {std::pair<const char*, std::filesystem::path*>{"tls_cert_file", &tls.cert_file},
+                                  {"tls_key_file", &tls.key_file}, {"tls_ca_file", &tls.ca_file}}) {
+    node.read(key, *path);
+    if (!path->empty()) check_readable(node.at(key), key, *path);
+  }
+  tls.enabled = !tls.cert_file.empty();
+  tls.origin = node.where();
+  if (!tls.enabled) {
+    for (const char* key : {"tls_key_file", "tls_ca_file", "tls_port", "tls_profile", "tls_verify_peer"})
+      if (node.contains(key)) node.at(key).fail(fmt::format("'{}' is set but tls_cert_file is not (the TLS listener is off)", key));
+    return;
+  }
+  if (tls.key_file.empty()) node.at("tls_cert_file").fail("tls_cert_file needs tls_key_file (the certificate's private key)");
+  if (tls.verify_peer && tls.ca_file.empty())
+    node.at("tls_cert_file").fail("the TLS listener needs tls_ca_file: the CA certificates (PEM) that callers' certificates "
+                                  "must chain to (or tls_verify_peer = false to accept callers without a certificate)");
+}
+
+} // namespace
+
 void read_config(const TomlValue& node, ListenerConfig& into, const std::set<std::string>& other_keys) {
-  std::set<std::string> known{"ae_title", "port", "max_associations", "max_pdu",
-                              "acse_timeout_s", "dimse_timeout_s", "shutdown_grace_s"};
+  std::set<std::string> known{"ae_title", "port", "max_associations", "max_pdu", "acse_timeout_s", "dimse_timeout_s",
+                              "shutdown_grace_s", "plain", "tls_port", "tls_cert_file", "tls_key_file", "tls_ca_file",
+                              "tls_profile", "tls_verify_peer"};
   known.insert(other_keys.begin(), other_keys.end());
   node.reject_unknown(known, "node");
   node.read("ae_title", into.ae_title);
@@ -16,6 +67,8 @@ void read_config(const TomlValue& node, ListenerConfig& into, const std::set<std
   node.read("acse_timeout_s", into.acse_timeout_s);
   node.read("dimse_timeout_s", into.dimse_timeout_s);
   node.read("shutdown_grace_s", into.shutdown_grace_s);
+  node.read("plain", into.plain);
+  read_tls_listener(node, into);
 }
 
 void read_config(const TomlValue& section, SecurityConfig& into) {
@@ -25,11 +78,12 @@ void read_config(const TomlValue& section, SecurityConfig& into) {
   const auto& list = section.at("allowed_callers");
   if (!list.is_array()) list.fail("'allowed_callers' must be an array of tables");
   for (const auto& item : list.items()) {
-    if (!item.is_table()) item.fail("each allowed caller must be a table { ae_title, host }");
-    item.reject_unknown({"ae_title", "host"}, "security.allowed_callers");
+    if (!item.is_table()) item.fail("each allowed caller must be a table { ae_title, host, subject }");
+    item.reject_unknown({"ae_title", "host", "subject"}, "security.allowed_callers");
     AllowedCaller caller;
     item.read("ae_title", caller.ae_title);
     item.read("host", caller.host);
+    item.read("subject", caller.subject);
     if (caller.ae_title.empty()) item.fail("an allowed caller needs an ae_title");
     into.allowed_callers.push_back(caller);
   }
@@ -49,6 +103,12 @@ void validate(const ListenerConfig& config, const ConfigFail& bad) {
   if (config.acse_timeout_s < 1) bad("node.acse_timeout_s must be at least 1");
   if (config.dimse_timeout_s < 1) bad("node.dimse_timeout_s must be at least 1");
   if (config.shutdown_grace_s < 0) bad("node.shutdown_grace_s must not be negative");
+  if (!config.plain && !config.tls.enabled)
+    bad("node.plain = false turns the plain listener off, but no TLS listener is configured (node.tls_cert_file)");
+  if (config.tls.enabled) {
+    if (config.tls_port < 1 || config.tls_port > 65535) bad("node.tls_port must be 1 to 65535");
+    if (config.plain && config.tls_port == config.port) bad("node.tls_port must differ from node.port");
+  }
 }
 
 void validate(const SecurityConfig& config, const ConfigFail& bad) {

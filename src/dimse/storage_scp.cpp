@@ -12,11 +12,13 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
+#include "tls.hpp"
 
 namespace osteon::dimse {
 
@@ -88,8 +90,15 @@ struct StorageScp::Impl {
   ListenerConfig listener;
   SecurityConfig security;
   ScpHandler& handler;
-  T_ASC_Network* net = nullptr;
-  std::thread acceptor;
+  // One listening port: plain TCP, or DICOM TLS with its context (which outlives the network).
+  struct Endpoint {
+    int port = 0;
+    bool secure = false;
+    std::unique_ptr<DcmTLSTransportLayer> tls;
+    T_ASC_Network* net = nullptr;
+    std::thread acceptor;
+  };
+  std::vector<std::unique_ptr<Endpoint>> endpoints;
   std::atomic<bool> stopping{false};
   std::atomic<int> active{0};
   Clock::time_point stop_deadline{};
@@ -102,7 +111,9 @@ struct StorageScp::Impl {
 
   Impl(const ListenerConfig& l, const SecurityConfig& s, ScpHandler& h) : listener(l), security(s), handler(h) {}
 
-  void accept_loop();
+  void open(int port, bool secure);
+  void accept_loop(Endpoint& endpoint);
+  void handshake_failed(T_ASC_Association* assoc, const Endpoint& endpoint, const OFCondition& cond);
   void serve(T_ASC_Association* assoc, AssociationInfo info);
   void handle_store(T_ASC_Association* assoc, T_ASC_PresentationContextID pres_id, T_DIMSE_C_StoreRQ& req,
                     const AssociationInfo& info, AssociationStats& stats);
@@ -120,17 +131,36 @@ StorageScp::~StorageScp() {
   wait();
 }
 
-void StorageScp::start() {
-  const OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, impl_->listener.port,
-                                                 impl_->listener.acse_timeout_s, &impl_->net);
-  if (cond.bad()) {
-    throw Error(Errc::network_error,
-                fmt::format("cannot listen on port {}: {}", impl_->listener.port, cond.text()));
+void StorageScp::Impl::open(int port, bool secure) {
+  auto e = std::make_unique<Endpoint>();
+  e->port = port;
+  e->secure = secure;
+  if (secure) {
+    std::string error;
+    e->tls = make_tls_layer(listener.tls, NET_ACCEPTOR, error);
+    if (!e->tls) throw Error(Errc::config_invalid, fmt::format("{}: {}", listener.tls.origin, error));
   }
-  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
-  log::info("scp.listening", {{"port", impl_->listener.port},
-                              {"aet", impl_->listener.ae_title},
-                              {"max_associations", impl_->listener.max_associations}});
+  OFCondition cond = ASC_initializeNetwork(NET_ACCEPTOR, port, listener.acse_timeout_s, &e->net);
+  if (cond.good() && secure) cond = ASC_setTransportLayer(e->net, e->tls.get(), 0);
+  if (cond.bad()) {
+    if (e->net) ASC_dropNetwork(&e->net);
+    throw Error(Errc::network_error, fmt::format("cannot listen on {}port {}: {}", secure ? "TLS " : "", port, cond.text()));
+  }
+  endpoints.push_back(std::move(e));
+}
+
+void StorageScp::start() {
+  auto& impl = *impl_;
+  if (impl.listener.plain) impl.open(impl.listener.port, false);
+  if (impl.listener.tls.enabled) impl.open(impl.listener.tls_port, true);
+  for (auto& e : impl.endpoints) {
+    e->acceptor = std::thread([&impl, endpoint = e.get()] { impl.accept_loop(*endpoint); });
+    log::info("scp.listening", {{"port", e->port},
+                                {"tls", e->secure},
+                                {"verify_peer", e->secure && impl.listener.tls.verify_peer},
+                                {"aet", impl.listener.ae_title},
+                                {"max_associations", impl.listener.max_associations}});
+  }
 }
 
 void StorageScp::request_stop() {
@@ -139,11 +169,12 @@ void StorageScp::request_stop() {
 }
 
 void StorageScp::wait() {
-  if (impl_->acceptor.joinable()) impl_->acceptor.join();
+  for (auto& e : impl_->endpoints)
+    if (e->acceptor.joinable()) e->acceptor.join();
   impl_->reap(true);
-  if (impl_->net) {
-    ASC_dropNetwork(&impl_->net);
-    impl_->net = nullptr;
+  for (auto& e : impl_->endpoints) {
+    if (e->net) ASC_dropNetwork(&e->net);
+    e->net = nullptr;
   }
 }
 
@@ -161,18 +192,37 @@ void StorageScp::Impl::reap(bool all) {
   }
 }
 
-void StorageScp::Impl::accept_loop() {
+// A TLS handshake that failed (no certificate, one not trusted or expired, plain TCP to the TLS
+// port...): logged and reported as a rejected association with the peer and the reason.
+void StorageScp::Impl::handshake_failed(T_ASC_Association* assoc, const Endpoint& endpoint, const OFCondition& cond) {
+  AssociationInfo info;
+  info.tls = true;
+  if (assoc && assoc->params) info.peer_host = assoc->params->DULparams.callingPresentationAddress;
+  const auto& problem = last_verify_problem();
+  const std::string reason =
+      problem.empty() ? fmt::format("TLS handshake failed: {}", cond.text())
+                      : fmt::format("TLS handshake failed: the caller's certificate was refused: {}", problem);
+  log::warn("tls.handshake_failed", {{"port", endpoint.port}, {"peer", info.peer_host}, {"reason", reason}});
+  handler.association_rejected(info, reason);
+}
+
+void StorageScp::Impl::accept_loop(Endpoint& endpoint) {
   while (!stopping.load()) {
     reap(false);
     T_ASC_Association* assoc = nullptr;
-    OFCondition cond = ASC_receiveAssociation(net, &assoc, listener.max_pdu, nullptr, nullptr, OFFalse,
-                                              DUL_NOBLOCK, 1);
+    clear_verify_problem();
+    OFCondition cond = ASC_receiveAssociation(endpoint.net, &assoc, listener.max_pdu, nullptr, nullptr,
+                                              endpoint.secure ? OFTrue : OFFalse, DUL_NOBLOCK, 1);
     if (cond == DUL_NOASSOCIATIONREQUEST) {
       if (assoc) ASC_destroyAssociation(&assoc);
       continue;
     }
     if (cond.bad()) {
-      log::warn("assoc.receive_failed", {{"error", cond.text()}});
+      if (endpoint.secure && (cond.module() == OFM_dcmtls || !last_verify_problem().empty())) {
+        handshake_failed(assoc, endpoint, cond);
+      } else {
+        log::warn("assoc.receive_failed", {{"port", endpoint.port}, {"error", cond.text()}});
+      }
       if (assoc) {
         ASC_dropAssociation(assoc);
         ASC_destroyAssociation(&assoc);
@@ -180,6 +230,8 @@ void StorageScp::Impl::accept_loop() {
       continue;
     }
     AssociationInfo info;
+    info.tls = endpoint.secure;
+    if (endpoint.secure) info.peer_subject = peer_certificate_subject(assoc);
     info.peer_host = assoc->params->DULparams.callingPresentationAddress;
     char calling[64] = {0};
     char called[64] = {0};
@@ -227,9 +279,13 @@ bool StorageScp::Impl::negotiate(T_ASC_Association* assoc, AssociationInfo& info
   const auto& allowed = security.allowed_callers;
   if (!allowed.empty()) {
     const bool ok = std::any_of(allowed.begin(), allowed.end(), [&](const AllowedCaller& c) {
-      return c.ae_title == info.calling_ae && (c.host.empty() || c.host == info.peer_host);
+      return c.ae_title == info.calling_ae && (c.host.empty() || c.host == info.peer_host) &&
+             (c.subject.empty() || (info.tls && c.subject == info.peer_subject));
     });
-    if (!ok) return refuse(ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED, "calling AE title not recognized");
+    if (!ok) {
+      return refuse(ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED,
+                    info.tls ? "calling AE title, host or certificate subject not allowed" : "calling AE title not recognized");
+    }
   }
   OFCondition cond = ASC_acceptContextsWithPreferredTransferSyntaxes(assoc->params, echo_class, 1, echo_syntaxes,
                                                                      static_cast<int>(std::size(echo_syntaxes)));

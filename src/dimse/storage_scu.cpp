@@ -22,6 +22,7 @@
 
 #include "osteon/core/error.hpp"
 #include "osteon/dicom/dicom_file.hpp"
+#include "tls.hpp"
 
 namespace osteon::dimse {
 
@@ -60,81 +61,13 @@ struct Session {
 
 bool is_warning(std::uint16_t s) { return s == 0xB000 || s == 0xB006 || s == 0xB007 || (s & 0xF000) == 0xB000; }
 
-DcmTLSSecurityProfile tls_profile(const std::string& name) {
-  if (name == "bcp195") return TSP_Profile_BCP195;
-  if (name == "bcp195-ex") return TSP_Profile_BCP195_Extended;
-  return TSP_Profile_BCP195_ND;
-}
-
-// Why the last certificate verification on this thread failed ("" when it did not): OpenSSL
-// reports only "certificate verify failed"; the X.509 reason is what an admin needs.
-thread_local std::string verify_problem;
-
-int record_verify_problem(int ok, X509_STORE_CTX* ctx) {
-  if (!ok && verify_problem.empty()) {
-    std::string subject;
-    if (X509* cert = X509_STORE_CTX_get_current_cert(ctx)) {
-      char buf[256] = {};
-      X509_NAME_oneline(X509_get_subject_name(cert), buf, sizeof buf);
-      subject = buf;
-    }
-    verify_problem = fmt::format("{} (certificate {}, depth {})",
-                                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)), subject,
-                                 X509_STORE_CTX_get_error_depth(ctx));
-  }
-  return ok;
-}
-
-// A client TLS context for `tls`: trusted certificates, optional client certificate, profile,
-// peer verification required. Null with `error` set when a file cannot be used.
-std::unique_ptr<DcmTLSTransportLayer> make_tls_layer(const TlsSettings& tls, std::string& error) {
-  static std::once_flag openssl_initialised;
-  std::call_once(openssl_initialised, [] { DcmTLSTransportLayer::initializeOpenSSL(); });
-  auto layer = std::make_unique<DcmTLSTransportLayer>(NET_REQUESTOR, nullptr, OFFalse);
-  if (!*layer) {
-    error = "cannot create a TLS context";
-    return nullptr;
-  }
-  OFCondition cond;
-  if (!tls.cert_file.empty()) {
-    layer->setPrivateKeyPasswd("");  // never prompt on a terminal for a key password
-    if ((cond = layer->setPrivateKeyFile(tls.key_file.c_str(), DCF_Filetype_PEM)).bad()) {
-      error = fmt::format("cannot load tls_key_file {} (an unencrypted PEM private key): {}", tls.key_file.string(),
-                          cond.text());
-      return nullptr;
-    }
-    if ((cond = layer->setCertificateFile(tls.cert_file.c_str(), DCF_Filetype_PEM)).bad()) {
-      error = fmt::format("cannot load tls_cert_file {} (a PEM certificate): {}", tls.cert_file.string(), cond.text());
-      return nullptr;
-    }
-    if (!layer->checkPrivateKeyMatchesCertificate()) {
-      error = fmt::format("tls_key_file {} is not the private key of tls_cert_file {}", tls.key_file.string(),
-                          tls.cert_file.string());
-      return nullptr;
-    }
-  }
-  if ((cond = layer->addTrustedCertificateFile(tls.ca_file.c_str(), DCF_Filetype_PEM)).bad()) {
-    error = fmt::format("cannot load tls_ca_file {} (PEM certificates): {}", tls.ca_file.string(), cond.text());
-    return nullptr;
-  }
-  if ((cond = layer->setTLSProfile(tls_profile(tls.profile))).bad() || (cond = layer->activateCipherSuites()).bad()) {
-    error = fmt::format("cannot use TLS profile {}: {}", tls.profile, cond.text());
-    return nullptr;
-  }
-  layer->setCertificateVerification(DCV_requireCertificate);
-  // Same verification mode, with a callback that keeps the reason of a failure.
-  SSL_CTX* ctx = layer->getNativeHandle();
-  SSL_CTX_set_verify(ctx, SSL_CTX_get_verify_mode(ctx), record_verify_problem);
-  return layer;
-}
-
 // A failed TLS handshake. The peer's certificate not trusted, no common protocol version or
 // ciphersuite, our certificate refused: permanent (retrying changes nothing). The connection
 // dropped during the handshake: transient.
 SendOutcome tls_handshake_failed(const std::string& address, const OFCondition& cond) {
-  if (!verify_problem.empty()) {
+  if (const auto problem = last_verify_problem(); !problem.empty()) {
     return {SendResult::tls_failed, 0xFFFF,
-            fmt::format("{}: peer certificate not trusted by tls_ca_file: {}", address, verify_problem)};
+            fmt::format("{}: peer certificate not trusted by tls_ca_file: {}", address, problem)};
   }
   const bool ssl_reason = cond.code() >= DCMTLS_EC_SSL_Offset;
   const bool transient = !ssl_reason || cond.code() == DCMTLS_EC_SSL_Offset + SSL_R_UNEXPECTED_EOF_WHILE_READING;
@@ -168,7 +101,7 @@ std::optional<SendOutcome> associate(Session& s, const Peer& peer, const ScuSett
                                      std::vector<const char*> syntaxes, const std::string& address) {
   if (peer.tls.enabled) {
     std::string error;
-    s.tls = make_tls_layer(peer.tls, error);
+    s.tls = make_tls_layer(peer.tls, NET_REQUESTOR, error);
     if (!s.tls) return SendOutcome{SendResult::failed_permanent, 0xFFFF, error};
   }
   OFCondition cond = ASC_initializeNetwork(NET_REQUESTOR, 0, settings.acse_timeout_s, &s.net);
@@ -180,7 +113,7 @@ std::optional<SendOutcome> associate(Session& s, const Peer& peer, const ScuSett
   ASC_setPresentationAddresses(s.params, "localhost", address.c_str());
   cond = ASC_addPresentationContext(s.params, 1, abstract_syntax, syntaxes.data(), static_cast<int>(syntaxes.size()));
   if (cond.bad()) return SendOutcome{SendResult::failed_permanent, 0xFFFF, cond.text()};
-  verify_problem.clear();
+  clear_verify_problem();
   ERR_clear_error();
   cond = ASC_requestAssociation(s.net, s.params, &s.assoc);
   const auto alert = s.tls && cond.bad() ? take_tls_alert_from_peer() : std::nullopt;
@@ -300,12 +233,6 @@ SendOutcome echo(const Peer& peer, const ScuSettings& settings) {
   ASC_releaseAssociation(s.assoc);
   if (status != 0x0000) return {SendResult::failed_permanent, status, fmt::format("C-ECHO status 0x{:04X}", status)};
   return {SendResult::delivered, 0x0000, "success"};
-}
-
-void check_tls(const TlsSettings& tls) {
-  if (!tls.enabled) return;
-  std::string error;
-  if (!make_tls_layer(tls, error)) throw Error(Errc::config_invalid, fmt::format("{}: {}", tls.origin, error));
 }
 
 } // namespace osteon::dimse

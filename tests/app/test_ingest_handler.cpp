@@ -19,7 +19,7 @@ struct Fixture {
   app::Config config = app::default_config();
   db::Database database{dir.path() / "osteon.db"};
   dicom::Spool spool{dir.path(), false};
-  dimse::AssociationInfo assoc{1, "127.0.0.1", "CR1", "OSTEON"};
+  dimse::AssociationInfo assoc{1, "127.0.0.1", "CR1", "OSTEON", false, ""};
 
   Fixture() {
     config.storage.min_free_mb = 0;

@@ -142,15 +142,18 @@ TEST_CASE("associations are recorded from start to end; leftovers become interru
   db::Database database(dir.path() / "t.db");
   db::migrate(database);
   db::InstanceRepository repo(database);
-  const auto a = repo.start_association({"127.0.0.1", "CR1", "OSTEON", "2026-11-20T10:00:00.000Z"});
+  const auto a = repo.start_association({"127.0.0.1", "CR1", "OSTEON", "2026-11-20T10:00:00.000Z", "tcp", ""});
   repo.end_association(a, {"2026-11-20T10:00:01.000Z", 1, 2, 0, 2000, "released"});
-  repo.start_association({"127.0.0.1", "CR1", "OSTEON", "2026-11-20T10:00:02.000Z"});
+  repo.start_association({"127.0.0.1", "CR1", "OSTEON", "2026-11-20T10:00:02.000Z", "tls", "CN=ct1"});
   CHECK(repo.close_interrupted_associations("2026-11-20T11:00:00.000Z") == 1);
   const auto t = repo.associations({});
   REQUIRE(t.rows.size() == 2);
   CHECK(text(t.rows[0][10]) == "interrupted");
   CHECK(text(t.rows[1][10]) == "released");
   CHECK(std::get<std::int64_t>(t.rows[1][7]) == 2);
+  CHECK(text(t.rows[0][11]) == "tls");  // how it came: TLS, with the caller's certificate subject
+  CHECK(text(t.rows[0][12]) == "CN=ct1");
+  CHECK(text(t.rows[1][11]) == "tcp");
 }
 
 TEST_CASE("opening a missing database read-only is a not-found error", "[db]") {

@@ -1,6 +1,6 @@
 // Delivery over TLS: the [delivery] TLS keys, and the real node sending its results to DCMTK's
 // storescp +tls as the PACS. A throwaway CA and certificates are made with the openssl command
-// in a temporary directory for each run; no key is ever part of the repository.
+// in a temporary directory for each run (support/pki.hpp); no key is ever part of the repository.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "node_with_pacs.hpp"
+#include "pki.hpp"
 #include "osteon/app/config.hpp"
 #include "osteon/core/error.hpp"
 
@@ -18,58 +19,6 @@ using namespace osteon::test;
 using nlohmann::json;
 
 namespace {
-
-void openssl(const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"openssl"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const auto r = run(argv);
-  INFO(r.output);
-  REQUIRE(r.exit_code == 0);
-}
-
-// A CA, a PACS (server) certificate and an osteon (client) certificate signed by it, and an
-// unrelated CA that signed nothing here.
-struct Pki {
-  fs::path dir;
-  fs::path ca;
-  fs::path server_cert;
-  fs::path server_key;
-  fs::path client_cert;
-  fs::path client_key;
-  fs::path other_ca;
-
-  explicit Pki(fs::path d) : dir(std::move(d)) {
-    fs::create_directories(dir);
-    ca = dir / "ca.pem";
-    other_ca = dir / "other-ca.pem";
-    make_ca("Osteon Test CA", ca, dir / "ca.key");
-    make_ca("Some Other CA", other_ca, dir / "other-ca.key");
-    std::ofstream(dir / "leaf.ext") << "basicConstraints = CA:FALSE\n"
-                                       "keyUsage = critical, digitalSignature, keyEncipherment\n"
-                                       "extendedKeyUsage = serverAuth, clientAuth\n"
-                                       "subjectAltName = IP:127.0.0.1, DNS:localhost\n";
-    std::tie(server_cert, server_key) = issue("pacs");
-    std::tie(client_cert, client_key) = issue("osteon");
-  }
-
-  void make_ca(const std::string& name, const fs::path& cert, const fs::path& key) {
-    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(), "-out", cert.string(), "-days",
-             "2", "-subj", "/CN=" + name, "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
-             "keyUsage=critical,keyCertSign,cRLSign"});
-  }
-
-  std::pair<fs::path, fs::path> issue(const std::string& name) {
-    const fs::path key = dir / (name + ".key");
-    const fs::path csr = dir / (name + ".csr");
-    const fs::path cert = dir / (name + ".pem");
-    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.string(), "-out", csr.string(), "-subj",
-             "/CN=" + name});
-    openssl({"x509", "-req", "-in", csr.string(), "-CA", ca.string(), "-CAkey", (dir / "ca.key").string(),
-             "-set_serial", "0x" + std::to_string(std::hash<std::string>{}(name) & 0xFFFFFFFF), "-days", "2", "-out",
-             cert.string(), "-extfile", (dir / "leaf.ext").string()});
-    return {cert, key};
-  }
-};
 
 // DCMTK's storescp as a TLS PACS that requires and verifies a client certificate.
 struct TlsPacs {

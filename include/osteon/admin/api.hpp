@@ -53,7 +53,8 @@ struct LiveAssociation {
 struct NodeView {
   std::string version;
   std::string ae_title;
-  int dicom_port = 0;
+  int dicom_port = 0;      // 0: the plain listener is off
+  int dicom_tls_port = 0;  // 0: no TLS listener
   int http_port = 0;
   std::filesystem::path data_dir;
   std::filesystem::path database;

@@ -35,6 +35,8 @@ struct AssociationStart {
   std::string calling_ae;
   std::string called_ae;
   std::string started_at;
+  std::string transport = "tcp";  // tcp or tls
+  std::string peer_subject;       // on TLS: the caller's certificate subject ("" without one)
 };
 
 struct AssociationEnd {

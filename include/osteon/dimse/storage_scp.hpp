@@ -1,7 +1,7 @@
 #pragma once
 // DICOM service class provider for Verification (C-ECHO) and Storage (C-STORE), on DCMTK.
-// An acceptor thread takes associations; each accepted association is served on its own
-// thread, up to max_associations at once. What happens to received data is the handler's job.
+// An acceptor thread per listening port (plain TCP, DICOM TLS) takes associations; each accepted
+// association is served on its own thread, up to max_associations at once in all. What happens to received data is the handler's job.
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +18,8 @@ struct AssociationInfo {
   std::string peer_host;
   std::string calling_ae;
   std::string called_ae;
+  bool tls = false;           // came in on the TLS listener
+  std::string peer_subject;   // on TLS: the caller's certificate subject, RFC 2253 ("" without one)
 };
 
 struct AssociationStats {
@@ -78,8 +80,10 @@ class StorageScp {
   StorageScp(const StorageScp&) = delete;
   StorageScp& operator=(const StorageScp&) = delete;
 
-  /// Opens the listening socket (throws Error(network_error) when the port is taken) and
-  /// starts the acceptor thread.
+  /// Opens the listening sockets, plain and/or TLS as `listener` says (throws Error(network_error)
+  /// when a port is taken, Error(config_invalid) naming the [node] entry when a TLS file cannot be
+  /// used), and starts an acceptor thread for each. A failed TLS handshake is reported through
+  /// ScpHandler::association_rejected (peer host and reason) and the listener keeps serving.
   void start();
   /// Stops accepting; open associations may finish for shutdown_grace_s, then are aborted.
   void request_stop();
