@@ -255,6 +255,20 @@ const screens = {
       card);
   },
 
+  async audit() {
+    const results = el('div');
+    const {form, params} = filters(['event', 'actor', 'study', 'from', 'to'], load);
+    async function load(p = params()) {
+      const data = await api(`/api/v1/audit?${p}`);
+      results.replaceChildren(table(data.items.map(a => ({...a, outcome: a.outcome === 0 ? 'success' : `failure (${a.outcome}) ${a.outcome_text}`})),
+        ['at', 'event_id', 'event', 'event_type', 'action', 'outcome', 'actor', 'actor_host', 'actor_subject', 'destination',
+         'study_uid', 'patient_id', 'detail']));
+    }
+    view.replaceChildren(el('h2', {}, 'Audit trail (newest first; DICOM audit event IDs, e.g. 110104 instances transferred, 110113 security alert)'),
+      form, results);
+    await load();
+  },
+
   async routing() {
     const file = el('input', {type: 'file'});
     const callingAe = el('input', {value: 'UNKNOWN', size: 16});

@@ -61,7 +61,7 @@ void add_api(Router& router, const NodeView& view) {
   auto readers = std::make_shared<Connections>(view.database, db::Database::Mode::read_only);
   auto writers = std::make_shared<Connections>(view.database, db::Database::Mode::read_write);
   add_node_routes(router, view, readers);
-  add_record_routes(router, view, readers);
+  add_record_routes(router, view, readers, writers);
   add_action_routes(router, view, writers);
 }
 

@@ -23,6 +23,8 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
       if (jobs.jobs(f).rows.empty()) throw Error(Errc::not_found, fmt::format("job {} not found", r.param("id")));
       const int n = jobs.rerun(f);
       if (n == 0) throw Error(Errc::invalid_argument, fmt::format("job {} is queued or running already", r.param("id")));
+      db::AuditRepository(d).append(
+          console_event(r, db::audit::application_activity, 'U', fmt::format("re-run of job {}", r.param("id"))));
       return json_response({{"rerun", n}});
     });
   });
@@ -30,7 +32,13 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
     auto f = job_filter(r, {1, 0});
     if (!f.state && !f.pipeline && !f.study_uid && !f.sop_instance_uid)
       throw Error(Errc::invalid_argument, "a bulk re-run needs a filter (state, pipeline, study or instance)");
-    return writers->with([&](db::Database& d) { return json_response({{"rerun", db::JobRepository(d).rerun(f)}}); });
+    return writers->with([&](db::Database& d) {
+      const int n = db::JobRepository(d).rerun(f);
+      db::AuditRepository(d).append(console_event(r, db::audit::application_activity, 'U',
+                                                   fmt::format("bulk re-run of {} job(s): {}", n, described(r)),
+                                                   {f.study_uid.value_or(""), f.sop_instance_uid.value_or(""), ""}));
+      return json_response({{"rerun", n}});
+    });
   });
   router.add("POST", "/api/v1/deliveries/{id}/retry", [writers](const Request& r) {
     return writers->with([&](db::Database& d) {
@@ -40,6 +48,8 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
       if (outbox.list(f).rows.empty()) throw Error(Errc::not_found, fmt::format("delivery {} not found", r.param("id")));
       const int n = outbox.retry(f);
       if (n == 0) throw Error(Errc::invalid_argument, fmt::format("delivery {} has not failed", r.param("id")));
+      db::AuditRepository(d).append(
+          console_event(r, db::audit::application_activity, 'U', fmt::format("retry of delivery {}", r.param("id"))));
       return json_response({{"retried", n}});
     });
   });
@@ -47,7 +57,13 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
     db::OutboxFilter f;
     f.destination = r.get("destination");
     f.study_uid = r.get("study");
-    return writers->with([&](db::Database& d) { return json_response({{"retried", db::OutboxRepository(d).retry(f)}}); });
+    return writers->with([&](db::Database& d) {
+      const int n = db::OutboxRepository(d).retry(f);
+      db::AuditRepository(d).append(console_event(r, db::audit::application_activity, 'U',
+                                                   fmt::format("bulk retry of {} deliveries: {}", n, described(r)),
+                                                   {f.study_uid.value_or(""), "", ""}));
+      return json_response({{"retried", n}});
+    });
   });
   for (const auto& [kind, plural] : {std::pair<std::string, std::string>{"pipeline", "pipelines"}, {"destination", "destinations"}}) {
     for (const bool pause : {true, false}) {
@@ -63,6 +79,9 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
           db::PauseRepository pauses(d);
           const bool changed = pause ? pauses.pause(kind, name, utc_timestamp()) : pauses.resume(kind, name);
           log::info(pause ? "admin.paused" : "admin.resumed", {{"kind", kind}, {"name", name}, {"changed", changed}});
+          db::AuditRepository(d).append(console_event(
+              r, db::audit::application_activity, 'U',
+              fmt::format("{} {} {}{}", pause ? "paused" : "resumed", kind, name, changed ? "" : " (no change)")));
           return json_response({{kind, name}, {"paused", pause}, {"changed", changed}});
         });
       });

@@ -72,6 +72,12 @@ json job_with_timeline(db::Database& d, const std::string& id) {
   return job;
 }
 
+// A string field of a row, "" when it is absent or null.
+std::string text_of(const json& row, const char* key) {
+  const auto it = row.find(key);
+  return it != row.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // The nearest-rank percentile `q` (0..1) of `values` (sorted here); null when there are none.
 json percentile(std::vector<double>& values, double q) {
   if (values.empty()) return nullptr;
@@ -130,7 +136,8 @@ json activity(db::Database& d, int minutes) {
 
 } // namespace
 
-void add_record_routes(Router& router, const NodeView& view, const std::shared_ptr<Connections>& readers) {
+void add_record_routes(Router& router, const NodeView& view, const std::shared_ptr<Connections>& readers,
+                       const std::shared_ptr<Connections>& writers) {
   router.add("GET", "/api/v1/stats", [readers](const Request&) {
     return readers->with([](db::Database& d) { return json_response(db::rows_json(db::InstanceRepository(d).stats()).at(0)); });
   });
@@ -143,9 +150,9 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
 
   add_listing(router, "/api/v1/studies", readers, [](db::Database& d, const Request& r, Page page) {
     return db::InstanceRepository(d).studies(instance_filter(r, page));
-  });
-  router.add("GET", "/api/v1/studies/{uid}", [readers](const Request& r) {
-    return readers->with([&](db::Database& d) {
+  }, writers);
+  router.add("GET", "/api/v1/studies/{uid}", [readers, writers](const Request& r) {
+    auto study_json = readers->with([&](db::Database& d) {
       db::Filter f;
       f.study_uid = r.param("uid");
       db::InstanceRepository repo(d);
@@ -157,17 +164,20 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
       out["series"] = db::rows_json(repo.series(f));
       out["instances"] = db::rows_json(repo.instances(f));
       out["jobs"] = db::rows_json(db::JobRepository(d).jobs(jf));
-      return json_response(out);
+      return out;
     });
+    audit(*writers, r, db::audit::instances_accessed, 'R', "study read through the console",
+          {r.param("uid"), "", text_of(study_json, "patient_id")});
+    return json_response(study_json);
   });
   add_listing(router, "/api/v1/series", readers, [](db::Database& d, const Request& r, Page page) {
     return db::InstanceRepository(d).series(instance_filter(r, page));
-  });
+  }, writers);
   add_listing(router, "/api/v1/instances", readers, [](db::Database& d, const Request& r, Page page) {
     return db::InstanceRepository(d).instances(instance_filter(r, page));
-  });
-  router.add("GET", "/api/v1/instances/{uid}", [readers](const Request& r) {
-    return readers->with([&](db::Database& d) {
+  }, writers);
+  router.add("GET", "/api/v1/instances/{uid}", [readers, writers](const Request& r) {
+    auto instance_json = readers->with([&](db::Database& d) {
       db::Filter f;
       f.sop_instance_uid = r.param("uid");
       auto rows = db::rows_json(db::InstanceRepository(d).instances(f));
@@ -177,11 +187,14 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
       json out = rows.at(0);
       out["jobs"] = db::rows_json(db::JobRepository(d).jobs(jf));
       out["findings"] = db::rows_json(db::JobRepository(d).findings(jf));
-      return json_response(out);
+      return out;
     });
+    audit(*writers, r, db::audit::instances_accessed, 'R', "instance read through the console",
+          {text_of(instance_json, "study_uid"), r.param("uid"), text_of(instance_json, "patient_id")});
+    return json_response(instance_json);
   });
   // The image as the node sees it (presentation values: VOI applied), downscaled, as PNG.
-  router.add("GET", "/api/v1/instances/{uid}/preview.png", [&view, readers](const Request& r) {
+  router.add("GET", "/api/v1/instances/{uid}/preview.png", [&view, readers, writers](const Request& r) {
     const int size = static_cast<int>(r.integer("size", 512, 16, 2048));
     const auto stored = readers->with([&](db::Database& d) { return db::InstanceRepository(d).find(r.param("uid")); });
     if (!stored) throw Error(Errc::not_found, fmt::format("instance {} not found", r.param("uid")));
@@ -192,16 +205,20 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
                               std::max(1, static_cast<int>(image.cols() * scale)));
     }
     const auto png = imaging::encode_png(image);
+    audit(*writers, r, db::audit::instances_accessed, 'R', "image preview shown in the console",
+          {stored->attributes.study_uid, r.param("uid"), stored->attributes.patient_id});
     Response out;
     out.content_type = "image/png";
     out.body.assign(png.begin(), png.end());
     return out;
   });
   // A result object the node wrote: an SR as its content tree (JSON), an SC as a PNG.
-  router.add("GET", "/api/v1/results/{uid}", [&view, readers](const Request& r) {
+  router.add("GET", "/api/v1/results/{uid}", [&view, readers, writers](const Request& r) {
     const auto stored = readers->with([&](db::Database& d) { return db::InstanceRepository(d).find(r.param("uid")); });
     if (!stored || stored->routing.rfind("result of job ", 0) != 0)
       throw Error(Errc::not_found, fmt::format("no result object {}", r.param("uid")));
+    audit(*writers, r, db::audit::instances_accessed, 'R', fmt::format("result object ({}) read through the console", stored->attributes.modality),
+          {stored->attributes.study_uid, r.param("uid"), stored->attributes.patient_id});
     const auto file = view.data_dir / stored->path;
     if (stored->attributes.modality != "SR") {
       const auto png = imaging::encode_png(imaging::decode_display(file));
@@ -250,7 +267,21 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
   });
   add_listing(router, "/api/v1/findings", readers, [](db::Database& d, const Request& r, Page page) {
     return db::JobRepository(d).findings(job_filter(r, page));
-  });
+  }, writers);
+
+  // The audit trail, newest first (reading it is audited too).
+  add_listing(router, "/api/v1/audit", readers, [](db::Database& d, const Request& r, Page page) {
+    db::AuditFilter f;
+    f.event_id = r.get("event");
+    f.actor = r.get("actor");
+    f.study_uid = r.get("study");
+    f.from = date(r, "from");
+    f.to = date(r, "to");
+    if (r.get("failures")) f.failures = "1";
+    f.limit = page.limit;
+    f.offset = page.offset;
+    return db::AuditRepository(d).list(f);
+  }, writers);
 
   add_listing(router, "/api/v1/deliveries", readers, [](db::Database& d, const Request& r, Page page) {
     db::OutboxFilter f;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/db/table_json.hpp"
 
@@ -11,14 +12,6 @@ using nlohmann::json;
 namespace osteon::admin {
 
 namespace {
-
-// YYYY-MM-DD, the date filters of every listing.
-std::optional<std::string> date(const Request& r, std::string_view name) {
-  auto v = r.get(name);
-  if (v && (v->size() != 10 || (*v)[4] != '-' || (*v)[7] != '-'))
-    throw Error(Errc::invalid_argument, fmt::format("'{}' must be a date YYYY-MM-DD", name));
-  return v;
-}
 
 // One CSV field: quoted when it holds a comma, quote or line break; a leading = + - @ is
 // neutralised with ' so that a spreadsheet does not run it as a formula.
@@ -35,6 +28,47 @@ std::string csv_field(const db::Value& v) {
 }
 
 } // namespace
+
+std::optional<std::string> date(const Request& r, std::string_view name) {
+  auto v = r.get(name);
+  if (v && (v->size() != 10 || (*v)[4] != '-' || (*v)[7] != '-'))
+    throw Error(Errc::invalid_argument, fmt::format("'{}' must be a date YYYY-MM-DD", name));
+  return v;
+}
+
+db::AuditEvent console_event(const Request& r, db::AuditCode event, char action, std::string detail,
+                             const Audited& what) {
+  db::AuditEvent e;
+  e.at = utc_timestamp();
+  e.event = event;
+  e.action = action;
+  e.actor = "console";
+  e.actor_host = r.peer;
+  e.study_uid = what.study_uid;
+  e.sop_instance_uid = what.sop_instance_uid;
+  e.patient_id = what.patient_id;
+  e.detail = std::move(detail);
+  return e;
+}
+
+void audit(Connections& writers, const Request& r, db::AuditCode event, char action, std::string detail,
+           const Audited& what) {
+  const auto e = console_event(r, event, action, std::move(detail), what);
+  writers.with([&](db::Database& d) {
+    db::AuditRepository(d).append(e);
+    return 0;
+  });
+}
+
+std::string described(const Request& r) {
+  std::string out = r.path;
+  char sep = '?';
+  for (const auto& [k, v] : r.query) {
+    out += sep + k + "=" + v;
+    sep = '&';
+  }
+  return out;
+}
 
 Response json_response(const json& body, int status) {
   Response r;

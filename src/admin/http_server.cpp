@@ -26,8 +26,9 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-Request to_request(const http::request<http::string_body>& in) {
+Request to_request(const http::request<http::string_body>& in, std::string peer) {
   Request r;
+  r.peer = std::move(peer);
   r.method = std::string(in.method_string());
   const std::string_view target(in.target().data(), in.target().size());
   const auto q = target.find('?');
@@ -72,7 +73,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool keep_alive = in.keep_alive();
     Response out;
     try {
-      out = router_.handle(to_request(in));
+      beast::error_code peer_ec;
+      const auto peer = stream_.socket().remote_endpoint(peer_ec);
+      out = router_.handle(to_request(in, peer_ec ? std::string() : peer.address().to_string()));
     } catch (const Error& e) {  // a malformed target
       out = error_response(e.code(), e.what());
     }

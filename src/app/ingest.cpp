@@ -24,6 +24,22 @@ const std::uint16_t status_mismatch = info(Errc::dicom_mismatch).dimse_status;
 db::AssociationStart association_start(const dimse::AssociationInfo& info, std::string at) {
   return {info.peer_host, info.calling_ae, info.called_ae, std::move(at), info.tls ? "tls" : "tcp", info.peer_subject};
 }
+
+// An audit event whose actor is the calling node of `info`.
+db::AuditEvent by_caller(const dimse::AssociationInfo& info, db::AuditCode event, std::optional<db::AuditCode> type,
+                         char action, int outcome, std::string outcome_text = {}) {
+  db::AuditEvent e;
+  e.at = utc_timestamp();
+  e.event = event;
+  e.type = type;
+  e.action = action;
+  e.outcome = outcome;
+  e.outcome_text = std::move(outcome_text);
+  e.actor = info.calling_ae;
+  e.actor_host = info.peer_host;
+  e.actor_subject = info.peer_subject;
+  return e;
+}
 } // namespace
 
 Ingest::Ingest(const Config& config, db::Database& database, dicom::Spool& spool, const routing::Router* router,
@@ -44,6 +60,9 @@ std::int64_t Ingest::association_accepted(const dimse::AssociationInfo& info) {
   log::info("assoc.accepted", {{"assoc", id}, {"peer", info.peer_host}, {"calling", info.calling_ae},
                                {"called", info.called_ae}, {"tls", info.tls}, {"subject", info.peer_subject}});
   metrics::add("osteon_associations_total", {{"calling_ae", info.calling_ae}, {"result", "accepted"}});
+  auto e = by_caller(info, db::audit::user_authentication, db::audit::login, 'E', db::audit::success);
+  e.detail = fmt::format("association {} accepted, called {}, over {}", id, info.called_ae, info.tls ? "TLS" : "TCP");
+  audit(e);
   {
     std::lock_guard lock(uid_mutex_);
     auto open = Open{info, utc_timestamp(), std::chrono::steady_clock::now()};
@@ -65,6 +84,11 @@ void Ingest::association_rejected(const dimse::AssociationInfo& info, std::strin
   log::warn("assoc.rejected", {{"peer", info.peer_host}, {"calling", info.calling_ae}, {"called", info.called_ae},
                                {"tls", info.tls}, {"subject", info.peer_subject}, {"reason", reason}});
   metrics::add("osteon_associations_total", {{"calling_ae", info.calling_ae}, {"result", "rejected"}});
+  // A caller the node would not authenticate (allow-list, TLS certificate): a security alert.
+  auto e = by_caller(info, db::audit::security_alert, db::audit::node_authentication, 'E', db::audit::minor_failure,
+                     std::string(reason));
+  e.detail = fmt::format("association rejected, called {}, over {}", info.called_ae, info.tls ? "TLS" : "TCP");
+  audit(e);
 }
 
 void Ingest::association_ended(const dimse::AssociationInfo& info, const dimse::AssociationStats& stats,
@@ -108,6 +132,10 @@ dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, st
   }
   log::warn("store.refused", {{"assoc", info.id}, {"sop", sop_instance_uid}, {"status", fmt::format("0x{:04X}", refusal.status)},
                               {"reason", refusal.error_comment}});
+  auto e = by_caller(info, db::audit::instances_transferred, std::nullopt, 'C', db::audit::minor_failure,
+                     fmt::format("refused (0x{:04X}): {}", refusal.status, refusal.error_comment));
+  e.sop_instance_uid = std::string(sop_instance_uid);
+  audit(e);
   metrics::add("osteon_cstore_total", {{"status", fmt::format("{:04X}", refusal.status)}, {"calling_ae", info.calling_ae}});
   return refusal;
 }
@@ -155,6 +183,10 @@ dimse::StoreOutcome Ingest::complete_store(const dimse::AssociationInfo& info, c
   } else {
     log::warn("store.failed", {{"assoc", info.id}, {"sop", store.sop_instance_uid},
                                {"status", fmt::format("0x{:04X}", outcome.status)}, {"reason", outcome.error_comment}});
+    auto e = by_caller(info, db::audit::instances_transferred, std::nullopt, 'C', db::audit::minor_failure,
+                       fmt::format("not stored (0x{:04X}): {}", outcome.status, outcome.error_comment));
+    e.sop_instance_uid = store.sop_instance_uid;
+    audit(e);
   }
   return outcome;
 }
@@ -179,6 +211,12 @@ dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const di
     std::lock_guard lock(db_mutex_);
     if (repository_.contains(attrs.sop_instance_uid)) {
       log::info("store.duplicate", {{"assoc", info.id}, {"sop", attrs.sop_instance_uid}});
+      auto e = by_caller(info, db::audit::instances_transferred, std::nullopt, 'C', db::audit::success,
+                         "already stored: not stored again");
+      e.study_uid = attrs.study_uid;
+      e.sop_instance_uid = attrs.sop_instance_uid;
+      e.patient_id = attrs.patient_id;
+      db::AuditRepository(database_).append(e);
       return {status_success, {}, 0};
     }
   }
@@ -191,6 +229,12 @@ dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const di
   row.association_id = info.id;
   row.received_at = utc_timestamp();
   row.path = dicom::Spool::relative_path(attrs);
+  row.audit = by_caller(info, db::audit::instances_transferred, std::nullopt, 'C', db::audit::success);
+  row.audit->study_uid = attrs.study_uid;
+  row.audit->sop_instance_uid = attrs.sop_instance_uid;
+  row.audit->patient_id = attrs.patient_id;
+  row.audit->destination = fmt::format("{} (this node)", info.called_ae);
+  row.audit->detail = fmt::format("association {}, SOP class {}", info.id, attrs.sop_class_uid);
   if (router_) {
     const auto decision = router_->route({attrs, info.calling_ae, info.called_ae});
     row.routing = decision.summary();
@@ -211,6 +255,15 @@ dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const di
   }
   if (row.job && job_queued_) job_queued_();
   return {status_success, {}, row.size_bytes};
+}
+
+void Ingest::audit(const db::AuditEvent& event) {
+  try {
+    std::lock_guard lock(db_mutex_);
+    db::AuditRepository(database_).append(event);
+  } catch (const std::exception& e) {
+    log::error("audit.write_failed", {{"event", event.event.meaning}, {"error", e.what()}});
+  }
 }
 
 void Ingest::lock_uid(const std::string& uid) {

@@ -27,6 +27,7 @@
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
+#include "osteon/db/audit_repository.hpp"
 #include "osteon/db/migrations.hpp"
 
 namespace fs = std::filesystem;
@@ -176,6 +177,26 @@ int run_node(const Config& config) {
     {
       db::Database database(db::database_path(config.node.data_dir));
       const auto version = db::migrate(database);
+      // The node's own events in the audit trail: start (with the configuration it runs on), stop.
+      const auto node_event = [&](db::AuditCode type, std::string detail) {
+        db::AuditEvent e;
+        e.at = utc_timestamp();
+        e.event = db::audit::application_activity;
+        e.type = type;
+        e.actor = config.node.ae_title;
+        e.detail = std::move(detail);
+        db::AuditRepository(database).append(e);
+      };
+      node_event(db::audit::application_start, fmt::format("Osteon {} started", OSTEON_VERSION));
+      node_event(db::audit::software_configuration,
+                 fmt::format("configuration loaded from {}: DICOM plain {} (port {}), TLS {} (port {}, caller "
+                             "certificates {}), {} allowed callers, admin console {} on {}:{}",
+                             config.source, config.node.plain ? "on" : "off", config.node.port,
+                             config.node.tls.enabled ? "on" : "off", config.node.tls_port,
+                             config.node.tls.verify_peer ? "required" : "not required",
+                             config.security.allowed_callers.empty() ? std::string("any")
+                                                                     : std::to_string(config.security.allowed_callers.size()),
+                             config.http.enabled ? "on" : "off", config.http.bind, config.http.port));
       dicom::Spool spool(config.node.data_dir, config.storage.fsync);
       recover(config, database, spool);
 
@@ -239,6 +260,7 @@ int run_node(const Config& config) {
       engine.stop();
       scp.wait();
       http.stop();
+      node_event(db::audit::application_stop, fmt::format("Osteon {} stopped", OSTEON_VERSION));
     }
     mark_clean(config);
     log::info("node.stopped", {{"clean", true}});

@@ -1,5 +1,8 @@
 // osteonctl: the admin command line. Opens the node's database read-only, so it is safe to run
 // while the node is serving.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -7,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "osteon/db/audit_repository.hpp"
 #include "osteon/db/pause_repository.hpp"
 #include "osteon/db/table_json.hpp"
 #include "osteon/core/clock.hpp"
@@ -23,6 +27,19 @@
 #include "osteon/routing/router.hpp"
 
 namespace {
+
+// An admin change made with osteonctl, for the audit trail: the actor is osteonctl:<the OS user>.
+osteon::db::AuditEvent local_event(std::string detail) {
+  osteon::db::AuditEvent e;
+  e.at = osteon::utc_timestamp();
+  e.event = osteon::db::audit::application_activity;
+  e.action = 'U';
+  const passwd* user = ::getpwuid(::geteuid());
+  e.actor = fmt::format("osteonctl:{}", user != nullptr ? user->pw_name : std::to_string(::geteuid()));
+  e.actor_host = "local";
+  e.detail = std::move(detail);
+  return e;
+}
 
 std::string text(const osteon::db::Value& v) {
   if (std::holds_alternative<std::monostate>(v)) return "";
@@ -130,6 +147,16 @@ int main(int argc, char** argv) {
   auto* retry = cli.add_subcommand("retry", "Queue a failed delivery again (writes, like pause and resume)");
   retry->add_option("id", retry_id, "Delivery id (see 'deliveries')")->required();
   auto* pauses = cli.add_subcommand("pauses", "Paused pipelines and destinations (kept across restarts)");
+  osteon::db::AuditFilter audit_filter;
+  bool audit_failures = false;
+  auto* audit = cli.add_subcommand("audit", "The audit trail, newest first: who sent, read, changed or exported what (DICOM audit events)");
+  audit->add_option("--event", audit_filter.event_id, "Event ID, e.g. 110104 (instances transferred), 110113 (security alert)");
+  audit->add_option("--actor", audit_filter.actor, "AE title, 'console' or osteonctl:<user>");
+  audit->add_option("--study", audit_filter.study_uid, "Study Instance UID");
+  audit->add_option("--from", audit_filter.from, "On or after this date (YYYY-MM-DD)");
+  audit->add_option("--to", audit_filter.to, "On or before this date (YYYY-MM-DD)");
+  audit->add_flag("--failures", audit_failures, "Only events that did not succeed");
+  audit->add_option("--limit", audit_filter.limit, "At most this many rows (default 1000)")->check(CLI::PositiveNumber);
   std::string pause_kind;
   std::string pause_name;
   auto* pause = cli.add_subcommand("pause", "Pause a pipeline (its jobs queue, none runs) or a destination (its deliveries wait)");
@@ -191,6 +218,9 @@ int main(int argc, char** argv) {
       osteon::db::PauseRepository repo(database);
       const bool changed = pause->parsed() ? repo.pause(pause_kind, pause_name, osteon::utc_timestamp())
                                            : repo.resume(pause_kind, pause_name);
+      osteon::db::AuditRepository(database).append(
+          local_event(fmt::format("{} {} {}{}", pause->parsed() ? "paused" : "resumed", pause_kind, pause_name,
+                                  changed ? "" : " (no change)")));
       std::cout << pause_kind << " " << pause_name << (pause->parsed() ? " paused" : " resumed")
                 << (changed ? "" : " (it already was)") << "\n";
       return 0;
@@ -201,6 +231,7 @@ int main(int argc, char** argv) {
       if (!osteon::db::OutboxRepository(database).retry(retry_id)) {
         throw osteon::Error(osteon::Errc::not_found, fmt::format("no failed delivery with id {}", retry_id));
       }
+      osteon::db::AuditRepository(database).append(local_event(fmt::format("retry of delivery {}", retry_id)));
       std::cout << "delivery " << retry_id << " queued again; the node sends it on its next pass\n";
       return 0;
     }
@@ -216,6 +247,10 @@ int main(int argc, char** argv) {
     else if (findings->parsed()) table = osteon::db::JobRepository(database).findings(job_filter);
     else if (deliveries->parsed()) table = osteon::db::OutboxRepository(database).list(outbox_filter);
     else if (pauses->parsed()) table = osteon::db::PauseRepository(database).table();
+    else if (audit->parsed()) {
+      if (audit_failures) audit_filter.failures = "1";
+      table = osteon::db::AuditRepository(database).list(audit_filter);
+    }
     else table = repo.stats();
     if (json) print_json(table, stats->parsed());
     else print_table(table);

@@ -91,6 +91,7 @@ bool InstanceRepository::insert(const StoredInstance& s) {
         .bind_all(a.sop_instance_uid, s.job->pipeline, s.job->profile, s.received_at)
         .run();
   }
+  if (s.audit) AuditRepository(db_).append(*s.audit);
   tx.commit();
   return true;
 }
@@ -147,7 +148,7 @@ Table InstanceRepository::instances(const Filter& f) {
   return instances_where(f).run(db_,
                                 "SELECT i.sop_instance_uid, i.study_uid, i.series_uid, i.sop_class_uid, i.modality,"
                                 " i.body_part, i.view_position, i.laterality, i.transfer_syntax_uid, i.size_bytes,"
-                                " i.sha256, i.calling_ae, i.received_at, i.path, i.routing FROM instances i",
+                                " i.sha256, i.calling_ae, i.received_at, i.path, i.routing, i.patient_id FROM instances i",
                                 " ORDER BY i.received_at DESC, i.sop_instance_uid", f.limit, f.offset);
 }
 

@@ -1,5 +1,9 @@
 #include "osteon/db/outbox_repository.hpp"
 
+#include <fmt/format.h>
+
+#include "osteon/db/audit_repository.hpp"
+
 namespace osteon::db {
 
 namespace {
@@ -56,11 +60,41 @@ std::optional<OutboxRow> OutboxQueue::claim(const std::string& now, const std::s
   return r;
 }
 
+namespace {
+// The audit record of a delivery that settled: a result object sent (or given up on).
+void audit_delivery(Database& db, const OutboxRow& row, const std::string& now, int outcome, std::string outcome_text,
+                    std::string detail) {
+  AuditEvent e;
+  e.at = now;
+  e.event = audit::instances_transferred;
+  e.action = 'C';
+  e.outcome = outcome;
+  e.outcome_text = std::move(outcome_text);
+  e.actor = "(this node)";
+  e.destination = fmt::format("{} at {}:{} (destination {})", row.item.ae_title, row.item.host, row.item.port,
+                              row.item.destination);
+  e.study_uid = row.item.study_uid;
+  e.sop_instance_uid = row.item.sop_instance_uid;
+  auto st = db.prepare("SELECT patient_id FROM instances WHERE sop_instance_uid = ?");
+  st.bind_all(row.item.sop_instance_uid);
+  if (st.step()) e.patient_id = st.column_text(0);
+  e.detail = std::move(detail);
+  AuditRepository(db).append(e);
+}
+} // namespace
+
 void OutboxQueue::done(const OutboxRow& row, const DeliveryReceipt& receipt, const std::string& now) {
+  Transaction tx(db_);
   db_.prepare("UPDATE outbox SET state = 'delivered', sent_as = ?, last_error = ?, delivered_at = ?,"
               " next_attempt_at = NULL, lease_until = NULL WHERE id = ? AND state = 'sending' AND attempts = ?")
       .bind_all(receipt.sent_as, receipt.note, now, row.id, row.attempts)
       .run();
+  if (db_.changes() == 1) {
+    audit_delivery(db_, row, now, audit::success, "",
+                   fmt::format("result object delivered as {} (attempt {}){}", receipt.sent_as, row.attempts,
+                               receipt.note.empty() ? "" : "; " + receipt.note));
+  }
+  tx.commit();
 }
 
 void OutboxQueue::retry_at(const OutboxRow& row, const DeliveryReceipt&, const std::string& error,
@@ -73,10 +107,16 @@ void OutboxQueue::retry_at(const OutboxRow& row, const DeliveryReceipt&, const s
 
 void OutboxQueue::failed(const OutboxRow& row, const DeliveryReceipt&, const std::string& error,
                          const std::string& now) {
+  Transaction tx(db_);
   db_.prepare("UPDATE outbox SET state = 'failed', last_error = ?, delivered_at = NULL, next_attempt_at = ?,"
               " lease_until = NULL WHERE id = ? AND state = 'sending' AND attempts = ?")
       .bind_all(error, now, row.id, row.attempts)
       .run();
+  if (db_.changes() == 1) {
+    audit_delivery(db_, row, now, audit::serious_failure, error,
+                   fmt::format("delivery {} failed after {} attempt(s)", row.id, row.attempts));
+  }
+  tx.commit();
 }
 
 bool OutboxRepository::retry(std::int64_t id) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -349,6 +350,62 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     sender.signal(SIGKILL);
     sender.wait_for(std::chrono::seconds(10));
     REQUIRE(eventually([&] { return get(node, "/api/v1/associations/open")["count"] == 0; }, std::chrono::seconds(60)));
+  }
+
+  {  // the audit trail of all the above: who sent, read, changed and exported what
+    const auto audit = [&](const std::string& query) { return get(node, "/api/v1/audit?limit=1000&" + query)["items"]; };
+    const auto count = [](const json& rows, const std::function<bool(const json&)>& match) {
+      return std::count_if(rows.begin(), rows.end(), match);
+    };
+    // The node's own start and stop (it was restarted once), with the configuration it ran on.
+    const auto node_events = audit("event=110100&actor=OSTEON");
+    CHECK(count(node_events, [](const json& a) { return a["event_type"] == "Application Start"; }) == 2);
+    CHECK(count(node_events, [](const json& a) { return a["event_type"] == "Application Stop"; }) == 1);
+    CHECK(count(node_events, [](const json& a) {
+            return a["event_type"] == "Software Configuration" &&
+                   a["detail"].get<std::string>().find("configuration loaded from") != std::string::npos;
+          }) == 2);
+    // Every stored image, by its sender; the results delivered, to their destination.
+    const auto stored = audit("event=110104&actor=MODALITY");
+    CHECK(static_cast<std::size_t>(count(stored, [](const json& a) { return a["outcome"] == 0; })) ==
+          fixture.ctl({"instances", "--calling-ae", "MODALITY"}).size());
+    const auto sent = audit("event=110104&actor=(this%20node)");
+    CHECK(static_cast<std::size_t>(count(sent, [](const json& a) { return a["outcome"] == 0; })) ==
+          fixture.ctl({"deliveries", "--state", "delivered"}).size());
+    CHECK(count(sent, [](const json& a) { return a["outcome"] == 8; }) >= 1);  // given up while the PACS was down
+    // The console's reads, queries, exports and changes, with the client's address.
+    const auto console = audit("actor=console");
+    const auto has = [&](const char* event, const char* detail) {
+      return count(console, [&](const json& a) {
+               return a["event_id"] == event && a["actor_host"] == "127.0.0.1" &&
+                      a["detail"].get<std::string>().find(detail) != std::string::npos;
+             }) >= 1;
+    };
+    CHECK(has("110103", "study read through the console"));
+    CHECK(has("110103", "instance read through the console"));
+    CHECK(count(console, [](const json& a) {
+            return a["detail"] == "instance read through the console" && !a["patient_id"].get<std::string>().empty();
+          }) >= 1);
+    CHECK(has("110103", "image preview shown in the console"));
+    CHECK(has("110103", "result object (SR) read through the console"));
+    CHECK(has("110112", "/api/v1/studies"));
+    CHECK(has("110106", "/api/v1/findings?format=csv"));
+    CHECK(has("110100", "re-run of job"));
+    CHECK(has("110100", "bulk re-run of 2 job(s)"));
+    CHECK(has("110100", "retry of delivery"));
+    CHECK(has("110100", "paused pipeline bone_age"));
+    CHECK(has("110100", "resumed pipeline bone_age"));
+    // osteonctl's changes carry the OS user; reading the trail through osteonctl gives the same rows.
+    const auto local = fixture.ctl({"audit", "--event", "110100"});
+    CHECK(count(local, [](const json& a) {
+            return a["actor"].get<std::string>().rfind("osteonctl:", 0) == 0 &&
+                   a["detail"] == "paused destination scp";
+          }) == 1);
+    CHECK(count(local, [](const json& a) { return a["detail"] == "resumed destination scp"; }) == 1);
+    CHECK(fixture.ctl({"audit", "--failures"}).size() >= 1);
+    // Nothing in the trail names a patient.
+    CHECK(http(node, "GET", "/api/v1/audit?format=csv").body.find("PHANTOM^") == std::string::npos);
+    CHECK(http(node, "GET", "/api/v1/audit?from=yesterday").status == 400);
   }
 }
 

@@ -94,6 +94,6 @@ TEST_CASE("the console in headless Chromium and Firefox: results with their imag
   }
   // The click's retry reached the PACS.
   CHECK(eventually([&] { return !fixture.ctl({"deliveries", "--state", "delivered"}).empty(); }, std::chrono::seconds(120)));
-  for (const char* screen : {"overview", "studies", "study", "jobs", "job", "deliveries", "pipelines", "models", "routing"})
+  for (const char* screen : {"overview", "studies", "study", "jobs", "job", "deliveries", "pipelines", "models", "routing", "audit"})
     CHECK(fs::exists(shots / (std::string(screen) + ".png")));
 }

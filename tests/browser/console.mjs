@@ -102,6 +102,10 @@ try {
   await open('#/models');
   check((await text()).includes('Model card'), 'the models screen lists the models with their cards');
   await page.screenshot({path: `${shots}/models.png`, fullPage: true});
+  await open('#/audit');
+  check((await text()).includes('DICOM Instances Transferred') && (await text()).includes('Application Start'),
+        'the audit screen lists the trail');
+  await page.screenshot({path: `${shots}/audit.png`, fullPage: true});
   await open('#/routing');
   check((await text()).includes('Routing profiles') && (await text()).includes('implant_id'), 'the routing screen lists the profiles');
   await page.screenshot({path: `${shots}/routing.png`, fullPage: true});

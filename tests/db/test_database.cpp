@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "osteon/core/error.hpp"
+#include "osteon/db/audit_repository.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/db/migrations.hpp"
@@ -164,4 +165,62 @@ TEST_CASE("opening a missing database read-only is a not-found error", "[db]") {
   } catch (const Error& e) {
     CHECK(e.code() == Errc::not_found);
   }
+}
+
+TEST_CASE("the audit trail is append-only: a store's record is committed with it; rows cannot be changed or removed",
+          "[db]") {
+  test::TempDir dir;
+  db::Database database(dir.path() / "t.db");
+  db::migrate(database);
+  db::InstanceRepository repo(database);
+  auto s = instance("1.1", "9.1", "8.1");
+  db::AuditEvent stored;
+  stored.at = s.received_at;
+  stored.event = db::audit::instances_transferred;
+  stored.action = 'C';
+  stored.actor = "CR1";
+  stored.actor_host = "10.0.0.7";
+  stored.study_uid = "9.1";
+  stored.sop_instance_uid = "1.1";
+  stored.patient_id = "P1";
+  s.audit = stored;
+  REQUIRE(repo.insert(s));
+  CHECK_FALSE(repo.insert(s));  // a second copy: not stored, so no second record either
+
+  db::AuditRepository audit(database);
+  db::AuditEvent alert;
+  alert.at = "2026-11-21T09:00:00.000Z";
+  alert.event = db::audit::security_alert;
+  alert.type = db::audit::node_authentication;
+  alert.outcome = db::audit::minor_failure;
+  alert.outcome_text = "TLS handshake failed: certificate has expired";
+  alert.actor_host = "10.0.0.9";
+  audit.append(alert);
+
+  const auto all = audit.list({});
+  REQUIRE(all.rows.size() == 2);
+  CHECK(text(all.rows[0][2]) == "110113");  // newest first
+  CHECK(text(all.rows[0][4]) == "Node Authentication");
+  CHECK(std::get<std::int64_t>(all.rows[0][6]) == 4);
+  CHECK(text(all.rows[1][2]) == "110104");
+  CHECK(text(all.rows[1][5]) == "C");
+  CHECK(text(all.rows[1][14]) == "P1");
+  db::AuditFilter f;
+  f.failures = "1";
+  CHECK(audit.list(f).rows.size() == 1);
+  f = {};
+  f.study_uid = "9.1";
+  CHECK(audit.list(f).rows.size() == 1);
+  f = {};
+  f.from = "2026-11-21";
+  CHECK(audit.list(f).rows.size() == 1);
+  f = {};
+  f.actor = "CR1";
+  f.event_id = "110104";
+  CHECK(audit.list(f).rows.size() == 1);
+
+  // The triggers refuse any change, whoever asks.
+  CHECK_THROWS_WITH(database.exec("UPDATE audit SET actor = 'someone else'"), Catch::Contains("append-only"));
+  CHECK_THROWS_WITH(database.exec("DELETE FROM audit"), Catch::Contains("append-only"));
+  CHECK(audit.list({}).rows.size() == 2);
 }

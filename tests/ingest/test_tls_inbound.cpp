@@ -22,11 +22,15 @@ namespace {
 
 std::string quoted(const fs::path& p) { return "\"" + p.string() + "\""; }
 
-json associations(const Node& node) {
-  const auto r = run({(binary_dir() / "osteonctl").string(), "--data-dir", node.data_dir().string(), "--json", "associations"});
+json ctl_json(const Node& node, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{(binary_dir() / "osteonctl").string(), "--data-dir", node.data_dir().string(), "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto r = run(argv);
   REQUIRE(r.exit_code == 0);
   return json::parse(r.output);
 }
+
+json associations(const Node& node) { return ctl_json(node, {"associations"}); }
 
 // echoscu over TLS with a client certificate (empty: none, anonymous TLS) trusting `ca`.
 RunResult tls_echo(int port, const std::string& calling_ae, const std::pair<fs::path, fs::path>& cert, const fs::path& ca) {
@@ -120,6 +124,27 @@ TEST_CASE("DICOM TLS inbound: a trusted caller stores; no, untrusted or expired 
   CHECK((*expired_row)["peer_host"] == "127.0.0.1");
   CHECK(indexed_instances(node.database()).size() == files.size());
   CHECK_THAT(node.log(), Catch::Contains("tls.handshake_failed"));
+
+  // The audit trail: a security alert for each refusal, with its reason and the caller's address;
+  // each stored instance transferred by MODALITY with its certificate subject and patient ID.
+  const auto alerts = ctl_json(node, {"audit", "--event", "110113"});
+  for (const auto& r : refusals) {
+    INFO(r.what);
+    CHECK(std::any_of(alerts.begin(), alerts.end(), [&](const json& a) {
+      return a["outcome"] == 4 && a["event_type"] == "Node Authentication" && a["actor_host"] == "127.0.0.1" &&
+             a["outcome_text"].get<std::string>().find(r.reason) != std::string::npos;
+    }));
+  }
+  const auto stored = ctl_json(node, {"audit", "--event", "110104", "--actor", "MODALITY"});
+  CHECK(stored.size() == files.size());
+  for (const auto& a : stored) {
+    CHECK(a["outcome"] == 0);
+    CHECK(a["action"] == "C");
+    CHECK(a["actor_subject"] == "CN=modality");
+    CHECK(!a["patient_id"].get<std::string>().empty());
+    CHECK(!a["study_uid"].get<std::string>().empty());
+  }
+  CHECK(ctl_json(node, {"audit", "--event", "110114", "--actor", "MODALITY"}).size() == 1);  // its association
 
   // The node serves on, on both ports.
   CHECK(tls_echo(tls_port, "ECHOSCU", modality, pki.ca).exit_code == 0);

@@ -31,6 +31,7 @@ struct Request {
   std::map<std::string, std::string, std::less<>> params;  // {name} segments of the route
   std::string content_type;
   std::string body;
+  std::string peer;  // the client's address (for the audit trail)
 
   /// A query parameter, when present and not empty.
   std::optional<std::string> get(std::string_view name) const;

@@ -46,6 +46,8 @@ class Ingest : public dimse::ScpHandler {
 
  private:
   dimse::StoreOutcome persist(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store);
+  /// Appends to the audit trail (its failure is logged, never fatal to a store).
+  void audit(const db::AuditEvent& event);
   void lock_uid(const std::string& uid);
   void unlock_uid(const std::string& uid);
 

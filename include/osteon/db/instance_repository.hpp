@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "osteon/core/instance_attributes.hpp"
+#include "osteon/db/audit_repository.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/db/table.hpp"
 
@@ -28,6 +29,7 @@ struct StoredInstance {
   std::optional<std::int64_t> association_id;
   std::string received_at;
   std::string path;  // relative to the data directory
+  std::optional<AuditEvent> audit;  // appended in the same transaction (the store's audit record)
 };
 
 struct AssociationStart {
