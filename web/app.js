@@ -14,12 +14,49 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// The console session's CSRF token (from the login or /api/v1/me); sent with every change.
+let csrf = '';
+
+class LoginNeeded extends Error {}
+
 async function api(path, options = {}) {
-  const response = await fetch(path, options);
+  const headers = {...(options.headers || {})};
+  if (csrf && options.method && options.method !== 'GET') headers['X-CSRF-Token'] = csrf;
+  const response = await fetch(path, {...options, headers, credentials: 'same-origin'});
   const type = response.headers.get('content-type') || '';
   const body = type.includes('json') ? await response.json() : await response.text();
+  if (response.status === 401 && !path.startsWith('/api/v1/login')) throw new LoginNeeded(body?.error?.message ?? 'log in');
   if (!response.ok) throw new Error(body && body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${response.status}`);
   return body;
+}
+
+// Who is logged in, shown in the header with a way out; nothing when the node has no users.
+function showUser(me) {
+  const who = document.getElementById('user');
+  if (!me) return who.replaceChildren();
+  who.replaceChildren(`${me.user} (${me.role}) `, el('button', {onclick: async () => {
+    await api('/api/v1/logout', {method: 'POST'}).catch(() => {});
+    csrf = '';
+    showUser(null);
+    route();
+  }}, 'Log out'));
+}
+
+function loginForm(message) {
+  const user = el('input', {name: 'user', autocomplete: 'username', size: 20});
+  const password = el('input', {name: 'password', type: 'password', autocomplete: 'current-password', size: 20});
+  const form = el('form', {class: 'filters', onsubmit: async e => {
+    e.preventDefault();
+    try {
+      const me = await api('/api/v1/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                             body: JSON.stringify({user: user.value, password: password.value})});
+      csrf = me.csrf;
+      showUser(me);
+      route();
+    } catch (err) { say(err.message, true); }
+  }}, el('label', {}, 'user', user), el('label', {}, 'password', password), el('button', {type: 'submit'}, 'Log in'));
+  view.replaceChildren(el('h2', {}, 'Log in'), el('p', {class: 'muted'}, message), form);
+  user.focus();
 }
 
 function say(text, isError = false) {
@@ -276,7 +313,8 @@ const screens = {
     const test = async () => {
       if (!file.files.length) return say('Choose a DICOM file first', true);
       const params = new URLSearchParams({calling_ae: callingAe.value});
-      const response = await fetch(`/api/v1/route?${params}`, {method: 'POST', body: file.files[0]});
+      const response = await fetch(`/api/v1/route?${params}`, {method: 'POST', body: file.files[0],
+                                                               headers: csrf ? {'X-CSRF-Token': csrf} : {}});
       const body = await response.json();
       if (!response.ok) return say(`${body.error.code}: ${body.error.message}`, true);
       result.replaceChildren(el('p', {}, body.summary),
@@ -316,10 +354,27 @@ async function route() {
   try {
     await screen(...rest.map(decodeURIComponent));
     say(`Updated ${new Date().toLocaleTimeString()}`);
-  } catch (e) { say(e.message, true); }
+  } catch (e) {
+    if (e instanceof LoginNeeded) {
+      loginForm(e.message);
+      say('Not logged in');
+    } else {
+      say(e.message, true);
+    }
+  }
+}
+
+// A node with users: the session of an earlier login, if it is still valid (with its CSRF token).
+async function whoAmI() {
+  try {
+    const me = await api('/api/v1/me');
+    csrf = me.csrf ?? '';
+    showUser(me);
+  } catch (e) { showUser(null); }  // not logged in (401) or a node without users (404)
 }
 
 window.addEventListener('hashchange', route);
+await whoAmI();
 route();
 health();
 setInterval(health, 10000);

@@ -67,7 +67,7 @@ void add_api(Router& router, const NodeView& view) {
 
 void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr<Connections>& readers) {
 
-  router.add("GET", "/healthz", [](const Request&) { return json_response({{"status", "alive"}}); });
+  router.add("GET", "/healthz", [](const Request&) { return json_response({{"status", "alive"}}); }, Access::open);
 
   router.add("GET", "/readyz", [&view, readers](const Request&) {
     json reasons = json::array();
@@ -92,7 +92,7 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
       if (!p.available) reasons.push_back(fmt::format("pipeline {} unavailable: {}", p.name, p.reason));
     const bool ready = reasons.empty();
     return json_response({{"ready", ready}, {"reasons", reasons}}, ready ? 200 : 503);
-  });
+  }, Access::open);
 
   router.add("GET", "/api/v1/system", [&view, readers](const Request&) {
     json models = json::array();

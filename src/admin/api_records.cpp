@@ -269,7 +269,7 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
     return db::JobRepository(d).findings(job_filter(r, page));
   }, writers);
 
-  // The audit trail, newest first (reading it is audited too).
+  // The audit trail, newest first (reading it is audited too); admins only.
   add_listing(router, "/api/v1/audit", readers, [](db::Database& d, const Request& r, Page page) {
     db::AuditFilter f;
     f.event_id = r.get("event");
@@ -281,7 +281,7 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
     f.limit = page.limit;
     f.offset = page.offset;
     return db::AuditRepository(d).list(f);
-  }, writers);
+  }, writers, Access::admin);
 
   add_listing(router, "/api/v1/deliveries", readers, [](db::Database& d, const Request& r, Page page) {
     db::OutboxFilter f;

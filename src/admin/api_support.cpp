@@ -42,7 +42,7 @@ db::AuditEvent console_event(const Request& r, db::AuditCode event, char action,
   e.at = utc_timestamp();
   e.event = event;
   e.action = action;
-  e.actor = "console";
+  e.actor = r.user.empty() ? "console" : r.user;
   e.actor_host = r.peer;
   e.study_uid = what.study_uid;
   e.sop_instance_uid = what.sop_instance_uid;

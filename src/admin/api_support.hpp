@@ -102,7 +102,7 @@ std::string described(const Request& r);
 // file is an export).
 template <typename Query>
 void add_listing(Router& router, const std::string& path, const std::shared_ptr<Connections>& readers, Query query,
-                 std::shared_ptr<Connections> audit_to = nullptr) {
+                 std::shared_ptr<Connections> audit_to = nullptr, Access access = Access::viewer) {
   router.add("GET", path, [readers, query, audit_to, name = path.substr(path.rfind('/') + 1)](const Request& r) {
     const auto page = page_of(r);
     const auto format = r.get("format").value_or("json");
@@ -116,7 +116,7 @@ void add_listing(Router& router, const std::string& path, const std::shared_ptr<
             described(r), {r.get("study").value_or(""), r.get("instance").value_or(""), r.get("patient_id").value_or("")});
     }
     return out;
-  });
+  }, access);
 }
 
 

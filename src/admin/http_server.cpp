@@ -1,14 +1,17 @@
 // HTTP on the wire: one acceptor and a session per connection, on a small thread pool.
 // Each session reads a request (header and body limits, a deadline), asks the router, writes
-// the response, and keeps the connection when the client asked for keep-alive.
+// the response, and keeps the connection when the client asked for keep-alive. With a
+// certificate configured the sessions speak HTTPS (TLS 1.2 or newer, OpenSSL through Asio).
 #include "osteon/admin/http_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <atomic>
+#include <type_traits>
 #include <thread>
 #include <vector>
 
@@ -35,16 +38,41 @@ Request to_request(const http::request<http::string_body>& in, std::string peer)
   r.path = url_decode(target.substr(0, q), false);
   if (q != std::string_view::npos) r.query = parse_query(target.substr(q + 1));
   r.content_type = std::string(in[http::field::content_type]);
+  for (const auto field : {http::field::authorization, http::field::cookie}) {
+    if (const auto it = in.find(field); it != in.end())
+      r.headers[field == http::field::authorization ? "authorization" : "cookie"] = std::string(it->value());
+  }
+  if (const auto it = in.find("X-CSRF-Token"); it != in.end()) r.headers["x-csrf-token"] = std::string(it->value());
   r.body = in.body();
   return r;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// A connection: Stream is beast::tcp_stream (HTTP) or beast::ssl_stream<beast::tcp_stream> (HTTPS).
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(tcp::socket socket, const Router& router, const HttpSettings& settings)
+    requires std::is_same_v<Stream, beast::tcp_stream>
       : stream_(std::move(socket)), router_(router), settings_(settings) {}
+  Session(tcp::socket socket, asio::ssl::context& tls, const Router& router, const HttpSettings& settings)
+    requires(!std::is_same_v<Stream, beast::tcp_stream>)
+      : stream_(std::move(socket), tls), router_(router), settings_(settings) {}
 
-  void run() { read(); }
+  void run() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      read();
+    } else {
+      // The handshake first, within the request deadline; a client that is not TLS is dropped.
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(settings_.request_timeout_s));
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          log::warn("http.tls_handshake_failed", {{"error", ec.message()}});
+          return self->close();
+        }
+        self->read();
+      });
+    }
+  }
 
  private:
   void read() {
@@ -52,9 +80,10 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(static_cast<std::uint64_t>(settings_.max_body_bytes));
     parser_->header_limit(64 * 1024);
     // The first request has the request deadline; a kept-alive connection waits idle_timeout_s.
-    stream_.expires_after(std::chrono::seconds(served_ == 0 ? settings_.request_timeout_s : settings_.idle_timeout_s));
+    beast::get_lowest_layer(stream_).expires_after(
+        std::chrono::seconds(served_ == 0 ? settings_.request_timeout_s : settings_.idle_timeout_s));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
@@ -74,7 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Response out;
     try {
       beast::error_code peer_ec;
-      const auto peer = stream_.socket().remote_endpoint(peer_ec);
+      const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_ec);
       out = router_.handle(to_request(in, peer_ec ? std::string() : peer.address().to_string()));
     } catch (const Error& e) {  // a malformed target
       out = error_response(e.code(), e.what());
@@ -94,8 +123,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->prepare_payload();
     ++served_;
-    stream_.expires_after(std::chrono::seconds(settings_.request_timeout_s));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    if (settings_.tls()) res->set(http::field::strict_transport_security, "max-age=31536000");
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(settings_.request_timeout_s));
+    http::async_write(stream_, *res, [self = this->shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec || !res->keep_alive()) return self->close();
       self->read();
     });
@@ -103,11 +133,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    auto& tcp_layer = beast::get_lowest_layer(stream_);
+    tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_layer.close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const Router& router_;
@@ -117,16 +148,37 @@ class Session : public std::enable_shared_from_this<Session> {
 
 } // namespace
 
+// The HTTPS context: TLS 1.2 or newer, the certificate (chain) and key of [http]. Files that
+// cannot be used: Error(config_invalid) naming them.
+std::unique_ptr<asio::ssl::context> make_tls_context(const HttpSettings& s) {
+  auto tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                   asio::ssl::context::single_dh_use);
+  beast::error_code ec;
+  tls->use_certificate_chain_file(s.tls_cert_file, ec);
+  if (ec) throw Error(Errc::config_invalid, fmt::format("http.tls_cert_file {}: {}", s.tls_cert_file, ec.message()));
+  tls->use_private_key_file(s.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) throw Error(Errc::config_invalid, fmt::format("http.tls_key_file {}: {}", s.tls_key_file, ec.message()));
+  if (SSL_CTX_check_private_key(tls->native_handle()) != 1)
+    throw Error(Errc::config_invalid,
+                fmt::format("http.tls_key_file {} is not the key of http.tls_cert_file {}", s.tls_key_file, s.tls_cert_file));
+  return tls;
+}
+
 struct HttpServer::Impl {
   HttpSettings settings;
   const Router& router;
+  std::unique_ptr<asio::ssl::context> tls;  // HTTPS when set
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   int port = 0;
   std::atomic<bool> running{false};
 
-  Impl(HttpSettings s, const Router& r) : settings(std::move(s)), router(r), io(std::max(1, settings.threads)) {}
+  Impl(HttpSettings s, const Router& r)
+      : settings(std::move(s)), router(r), tls(settings.tls() ? make_tls_context(settings) : nullptr),
+        io(std::max(1, settings.threads)) {}
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
@@ -134,7 +186,11 @@ struct HttpServer::Impl {
         if (ec != asio::error::operation_aborted) log::warn("http.accept_failed", {{"error", ec.message()}});
         if (!acceptor.is_open()) return;
       } else {
-        std::make_shared<Session>(std::move(socket), router, settings)->run();
+        if (tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls, router, settings)->run();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router, settings)->run();
+        }
       }
       accept();
     });
@@ -169,7 +225,7 @@ void HttpServer::serve() {
   impl_->accept();
   impl_->running = true;
   for (int i = 0; i < std::max(1, impl_->settings.threads); ++i) impl_->threads.emplace_back([this] { impl_->io.run(); });
-  log::info("http.listening", {{"bind", impl_->settings.bind}, {"port", impl_->port}});
+  log::info("http.listening", {{"bind", impl_->settings.bind}, {"port", impl_->port}, {"https", impl_->settings.tls()}});
 }
 
 void HttpServer::start() {

@@ -104,8 +104,9 @@ Response error_response(Errc code, std::string_view message) {
   return r;
 }
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+void Router::add(std::string method, std::string pattern, Handler handler, Access access) {
+  if (access == Access::by_method) access = method == "GET" || method == "HEAD" ? Access::viewer : Access::operator_;
+  routes_.push_back({std::move(method), split_path(pattern), std::move(handler), access});
 }
 
 Response Router::handle(Request request) const {
@@ -130,6 +131,9 @@ Response Router::handle(Request request) const {
     }
     request.params = std::move(params);
     try {
+      if (authorizer_ && route.access != Access::open) {
+        if (auto refused = authorizer_(request, route.access)) return *refused;
+      }
       return route.handler(request);
     } catch (const Error& e) {
       if (info(e.code()).http_status >= 500)

@@ -30,9 +30,10 @@ void add_web(Router& router) {
                              "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
       return r;
     };
-    router.add("GET", "/" + file.name, serve);
-    if (file.name == "index.html") router.add("GET", "/", serve);
-    if (file.name == "openapi.json") router.add("GET", "/api/v1/openapi.json", serve);
+    // The page and its files are public (the login screen is part of them); the data is not.
+    router.add("GET", "/" + file.name, serve, Access::open);
+    if (file.name == "index.html") router.add("GET", "/", serve, Access::open);
+    if (file.name == "openapi.json") router.add("GET", "/api/v1/openapi.json", serve, Access::open);
   }
 }
 

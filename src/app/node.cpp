@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "osteon/admin/api.hpp"
+#include "osteon/admin/auth.hpp"
 #include "osteon/admin/http_server.hpp"
 #include "osteon/admin/web.hpp"
 #include "osteon/app/ingest.hpp"
@@ -235,6 +236,13 @@ int run_node(const Config& config) {
       admin::Router router_http;
       admin::add_api(router_http, view);
       admin::add_web(router_http);
+      // Users with roles (osteonctl user ...): every route but the page itself, health and login.
+      std::optional<admin::Authenticator> auth;
+      if (config.http.auth) {
+        auth.emplace(db::database_path(config.node.data_dir), config.http);
+        auth->add_routes(router_http);
+        router_http.set_authorizer([&auth](admin::Request& r, admin::Access needed) { return auth->authorize(r, needed); });
+      }
       admin::HttpServer http(config.http, router_http);
       if (config.http.enabled) {
         http.listen();

@@ -1,6 +1,7 @@
 // osteonctl: the admin command line. Opens the node's database read-only, so it is safe to run
 // while the node is serving.
 #include <pwd.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,7 +11,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "osteon/admin/auth.hpp"
+#include "osteon/core/sha256.hpp"
 #include "osteon/db/audit_repository.hpp"
+#include "osteon/db/user_repository.hpp"
 #include "osteon/db/pause_repository.hpp"
 #include "osteon/db/table_json.hpp"
 #include "osteon/core/clock.hpp"
@@ -39,6 +43,37 @@ osteon::db::AuditEvent local_event(std::string detail) {
   e.actor_host = "local";
   e.detail = std::move(detail);
   return e;
+}
+
+// One line of stdin; on a terminal, prompted with `prompt` and not echoed.
+std::string read_secret_line(const char* prompt) {
+  const bool tty = ::isatty(STDIN_FILENO) == 1;
+  termios saved{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// A new password from stdin (asked twice on a terminal); at least 10 characters.
+std::string read_new_password() {
+  const auto password = read_secret_line("New password: ");
+  if (::isatty(STDIN_FILENO) == 1 && read_secret_line("Again: ") != password)
+    throw osteon::Error(osteon::Errc::invalid_argument, "the two passwords differ");
+  if (password.size() < 10)
+    throw osteon::Error(osteon::Errc::invalid_argument, "a password needs at least 10 characters");
+  return password;
 }
 
 std::string text(const osteon::db::Value& v) {
@@ -157,6 +192,22 @@ int main(int argc, char** argv) {
   audit->add_option("--to", audit_filter.to, "On or before this date (YYYY-MM-DD)");
   audit->add_flag("--failures", audit_failures, "Only events that did not succeed");
   audit->add_option("--limit", audit_filter.limit, "At most this many rows (default 1000)")->check(CLI::PositiveNumber);
+  // The console's users (the node reads them from the database at each login and request).
+  auto* users = cli.add_subcommand("users", "The admin console's users: name, role, failed logins, lock-out, tokens");
+  auto* user = cli.add_subcommand("user", "Manage the admin console's users (writes; passwords are read from stdin)");
+  user->require_subcommand(1);
+  std::string user_name;
+  std::string user_role;
+  std::string token_label;
+  auto* user_add = user->add_subcommand("add", "Add a user with a role; the password is read from stdin (twice on a terminal)");
+  auto* user_remove = user->add_subcommand("remove", "Remove a user and its API tokens");
+  auto* user_passwd = user->add_subcommand("passwd", "Set a user's password (also ends a lock-out)");
+  auto* user_token = user->add_subcommand("token", "Make an API token for a user's scripts (Authorization: Bearer ...); printed once");
+  for (auto* sub : {user_add, user_remove, user_passwd, user_token}) sub->add_option("name", user_name, "User name")->required();
+  user_add->add_option("--role", user_role, "viewer (reads), operator (+ re-run, retry, pause), admin (+ audit trail)")
+      ->required()
+      ->check(CLI::IsMember({"viewer", "operator", "admin"}));
+  user_token->add_option("--label", token_label, "What the token is for (e.g. prometheus)");
   std::string pause_kind;
   std::string pause_name;
   auto* pause = cli.add_subcommand("pause", "Pause a pipeline (its jobs queue, none runs) or a destination (its deliveries wait)");
@@ -225,6 +276,37 @@ int main(int argc, char** argv) {
                 << (changed ? "" : " (it already was)") << "\n";
       return 0;
     }
+    if (user->parsed()) {
+      osteon::db::Database database(db_file);
+      osteon::db::require_schema(database);
+      osteon::db::UserRepository repo(database);
+      const auto now = osteon::utc_timestamp();
+      std::string what;
+      if (user_add->parsed()) {
+        if (repo.find(user_name)) throw osteon::Error(osteon::Errc::invalid_argument, fmt::format("user {} exists already", user_name));
+        repo.add(user_name, user_role, osteon::admin::hash_password(read_new_password()), now);
+        what = fmt::format("user {} added with role {}", user_name, user_role);
+      } else if (!repo.find(user_name)) {
+        throw osteon::Error(osteon::Errc::not_found, fmt::format("no user named '{}'", user_name));
+      } else if (user_remove->parsed()) {
+        repo.remove(user_name);
+        what = fmt::format("user {} removed", user_name);
+      } else if (user_passwd->parsed()) {
+        repo.set_password(user_name, osteon::admin::hash_password(read_new_password()));
+        what = fmt::format("password of {} set", user_name);
+      } else {
+        const auto token = osteon::admin::new_secret();
+        repo.add_token(user_name, token_label, osteon::sha256_hex(token), now);
+        std::cout << token << "\n";
+        what = fmt::format("API token made for {}{}", user_name, token_label.empty() ? "" : " (" + token_label + ")");
+      }
+      auto e = local_event(what);
+      e.event = osteon::db::audit::security_alert;
+      e.type = osteon::db::audit::user_security_attributes_changed;
+      osteon::db::AuditRepository(database).append(e);
+      std::cerr << what << "\n";
+      return 0;
+    }
     if (retry->parsed()) {
       osteon::db::Database database(db_file);
       osteon::db::require_schema(database);
@@ -247,6 +329,7 @@ int main(int argc, char** argv) {
     else if (findings->parsed()) table = osteon::db::JobRepository(database).findings(job_filter);
     else if (deliveries->parsed()) table = osteon::db::OutboxRepository(database).list(outbox_filter);
     else if (pauses->parsed()) table = osteon::db::PauseRepository(database).table();
+    else if (users->parsed()) table = osteon::db::UserRepository(database).table();
     else if (audit->parsed()) {
       if (audit_failures) audit_filter.failures = "1";
       table = osteon::db::AuditRepository(database).list(audit_filter);

@@ -7,7 +7,7 @@ namespace osteon {
 namespace {
 // DIMSE statuses (PS3.4 Annex B / PS3.7 Annex C): 0xA700 out of resources, 0xA900 data set
 // does not match SOP class, 0xC000 cannot understand, 0x0110 processing failure.
-constexpr std::array<ErrcInfo, 15> table{{
+constexpr std::array<ErrcInfo, 18> table{{
     {"invalid_argument", 0xC000, 400, 2},
     {"config_invalid", 0x0110, 500, 3},
     {"not_found", 0x0110, 404, 4},
@@ -23,6 +23,9 @@ constexpr std::array<ErrcInfo, 15> table{{
     {"out_of_domain", 0x0110, 422, 11},
     {"method_not_allowed", 0xC000, 405, 2},
     {"too_large", 0xA700, 413, 6},
+    {"unauthenticated", 0x0110, 401, 12},
+    {"forbidden", 0x0110, 403, 12},
+    {"too_many_attempts", 0x0110, 429, 12},
 }};
 } // namespace
 

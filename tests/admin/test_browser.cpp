@@ -67,7 +67,9 @@ TEST_CASE("the console in headless Chromium and Firefox: results with their imag
     const auto made = make_phantoms(dir.path() / kind, kind, 1, seed).files;
     files.insert(files.end(), made.begin(), made.end());
   }
-  NodeWithPacs fixture(dir.path(), "max_attempts = 1\nretry_base_s = 1\nretry_cap_s = 1\n");
+  NodeOptions with_users;
+  with_users.http = "";  // the default: users with roles
+  NodeWithPacs fixture(dir.path(), "max_attempts = 1\nretry_base_s = 1\nretry_cap_s = 1\n", with_users);
   Node& node = fixture.node();
   node.start();
   fixture.send(files);
@@ -75,6 +77,12 @@ TEST_CASE("the console in headless Chromium and Firefox: results with their imag
   const fs::path xss = *odd / "orthanc__2017-06-27-XSSInjection.dcm";
   REQUIRE(store(node.port(), {xss}, "MODALITY").exit_code == 0);
   fixture.pacs().start();
+  // The admin who logs in (the password is read from stdin, as an admin would type it).
+  ::setenv("OSTEON_CONSOLE_USER", "alice", 1);
+  ::setenv("OSTEON_CONSOLE_PASSWORD", "correct horse battery", 1);
+  REQUIRE(run({"sh", "-c", "printf 'correct horse battery\\n' | '" + (binary_dir() / "osteonctl").string() + "' --data-dir '" +
+                                node.data_dir().string() + "' user add alice --role admin"})
+              .exit_code == 0);
 
   const char* shots_env = std::getenv("OSTEON_SCREENSHOTS");
   const fs::path shots = shots_env ? fs::path(shots_env) : dir.path() / "screenshots";

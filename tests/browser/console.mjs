@@ -44,6 +44,28 @@ try {
   }
   const text = () => page.$eval('main', m => m.innerText);
 
+  // The node has users: without a session the console asks for a login; a wrong password is
+  // refused with the reason; the right one opens the console (OSTEON_CONSOLE_USER/_PASSWORD).
+  await page.goto(`${base}/#/overview`, {waitUntil: 'networkidle0'});
+  await page.waitForSelector('input[name=user]', {timeout: 30000});
+  check((await text()).includes('Log in'), 'without a session the console asks for a login');
+  const login = async password => {
+    await page.$eval('input[name=user]', i => { i.value = ''; });
+    await page.$eval('input[name=password]', i => { i.value = ''; });
+    await page.type('input[name=user]', process.env.OSTEON_CONSOLE_USER);
+    await page.type('input[name=password]', password);
+    await page.click('main form button[type=submit]');
+  };
+  await login('not the password');
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('wrong user name or password'),
+                             {timeout: 30000});
+  check(true, 'a wrong password is refused');
+  await login(process.env.OSTEON_CONSOLE_PASSWORD);
+  await page.waitForFunction(() => document.getElementById('user').textContent.includes('(admin)'), {timeout: 30000});
+  check(true, 'the right password logs in');
+  // The browser logs the refused requests before the login (401) as errors; from here on, none.
+  errors.length = 0;
+
   await open('#/overview');
   await page.waitForFunction(() => document.getElementById('health').textContent !== '…');
   check(await page.$eval('#health', e => e.textContent) === 'ready', 'the health badge says ready');

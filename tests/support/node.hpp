@@ -14,6 +14,9 @@ struct NodeOptions {
   std::string node;                        // extra lines for [node]
   std::string security;                    // lines for [security]
   std::string storage = "min_free_mb = 0"; // lines for [storage]
+  // Lines for [http]. The authentication test and the browser test log in; the others read the
+  // API without users (allowed on loopback only).
+  std::string http = "auth = false";
 };
 
 class Node {

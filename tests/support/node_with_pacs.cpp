@@ -116,9 +116,9 @@ std::string delivery_sections(const std::string& delivery_lines, const std::stri
 
 } // namespace
 
-NodeWithPacs::NodeWithPacs(const fs::path& dir, const std::string& delivery_lines)
+NodeWithPacs::NodeWithPacs(const fs::path& dir, const std::string& delivery_lines, const NodeOptions& options)
     : orthanc_(std::make_unique<Orthanc>(dir / "orthanc")),
-      node_(dir / "data", NodeOptions{},
+      node_(dir / "data", options,
             delivery_sections(delivery_lines, modality_peer(orthanc_->ae_title(), orthanc_->dicom_port()))) {}
 
 NodeWithPacs::NodeWithPacs(const fs::path& dir, const std::string& delivery_lines, const PacsPeer& pacs)

@@ -68,7 +68,7 @@ class NodeWithPacs {
   /// Orthanc in dir/orthanc as the PACS, and the node in dir/data with the shipped models and
   /// [delivery] `delivery_lines` (TOML lines) plus the known peer MODALITY -> Orthanc. Nothing is
   /// started yet: pacs().start(), node().start().
-  NodeWithPacs(const std::filesystem::path& dir, const std::string& delivery_lines);
+  NodeWithPacs(const std::filesystem::path& dir, const std::string& delivery_lines, const NodeOptions& options = {});
   /// The same with another PACS, started by the caller.
   NodeWithPacs(const std::filesystem::path& dir, const std::string& delivery_lines, const PacsPeer& pacs);
 

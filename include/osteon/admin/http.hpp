@@ -16,13 +16,24 @@ namespace osteon::admin {
 
 struct HttpSettings {
   bool enabled = true;
-  std::string bind = "127.0.0.1";           // loopback by default: the console has no login yet
+  std::string bind = "127.0.0.1";           // loopback by default
   int port = 8080;                          // 0: any free port (tests)
   std::int64_t max_body_bytes = 64 << 20;   // larger request bodies are refused (413)
   int request_timeout_s = 30;               // a request must arrive whole within this
   int idle_timeout_s = 60;                  // a kept-alive connection with no request is closed
   int threads = 2;                          // requests served at once
+  bool auth = true;                         // users with roles (osteonctl user ...); false: loopback only
+  std::string tls_cert_file;                // HTTPS when set: the certificate (chain, PEM) ...
+  std::string tls_key_file;                 // ... and its key (PEM, not encrypted)
+  bool allow_plain_http = false;            // plain HTTP on an address other than loopback
+  bool tls() const { return !tls_cert_file.empty(); }
+  int session_minutes = 480;                // a console login lasts this long
+  int lockout_failures = 5;                 // failed logins in a row before a user is locked out ...
+  int lockout_minutes = 15;                 // ... for this long
 };
+
+/// Who may call a route. by_method: GET and HEAD need a viewer, other methods an operator.
+enum class Access { open, viewer, operator_, admin, by_method };
 
 struct Request {
   std::string method;  // "GET", "POST", ...
@@ -32,6 +43,10 @@ struct Request {
   std::string content_type;
   std::string body;
   std::string peer;  // the client's address (for the audit trail)
+  std::map<std::string, std::string, std::less<>> headers;  // lower-case names: authorization, cookie, x-csrf-token
+  std::string user;  // set by the authorizer: who is asking ("" when the console has no login)
+  std::string role;
+  std::string csrf;  // on a console session: its CSRF token
 
   /// A query parameter, when present and not empty.
   std::optional<std::string> get(std::string_view name) const;
@@ -55,9 +70,14 @@ using Handler = std::function<Response(const Request&)>;
 /// segment. A path no route matches is 404; a path some route matches with another method is 405
 /// (with Allow). A handler's osteon::Error becomes {"error": {"code", "message"}} with the HTTP
 /// status of the code (core's error table); any other exception is 500 "internal".
+/// Before a route's handler runs, the authorizer (when set) sees the request and the role the
+/// route needs: it sets request.user/role and returns nothing, or returns the refusal (401, 403).
+using Authorizer = std::function<std::optional<Response>(Request& request, Access needed)>;
+
 class Router {
  public:
-  void add(std::string method, std::string pattern, Handler handler);
+  void add(std::string method, std::string pattern, Handler handler, Access access = Access::by_method);
+  void set_authorizer(Authorizer authorizer) { authorizer_ = std::move(authorizer); }
   Response handle(Request request) const;
 
  private:
@@ -65,8 +85,10 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    Access access;
   };
   std::vector<Route> routes_;
+  Authorizer authorizer_;
 };
 
 /// {"error": {"code": <name>, "message": <message>}} with the code's HTTP status (core's table).

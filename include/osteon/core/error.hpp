@@ -24,6 +24,9 @@ enum class Errc : std::uint16_t {
   out_of_domain,       // an image unlike the data a model was validated on (not analysable)
   method_not_allowed,  // an HTTP method a resource does not have
   too_large,           // a request or upload over its size limit
+  unauthenticated,     // no credentials, or wrong ones (HTTP 401)
+  forbidden,           // authenticated, but the role does not allow it (HTTP 403)
+  too_many_attempts,   // locked out after repeated failures (HTTP 429)
 };
 
 struct ErrcInfo {

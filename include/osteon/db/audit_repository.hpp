@@ -28,9 +28,11 @@ inline constexpr AuditCode user_authentication{"110114", "User Authentication"};
 inline constexpr AuditCode application_start{"110120", "Application Start"};
 inline constexpr AuditCode application_stop{"110121", "Application Stop"};
 inline constexpr AuditCode login{"110122", "Login"};
+inline constexpr AuditCode logout{"110123", "Logout"};
 inline constexpr AuditCode node_authentication{"110126", "Node Authentication"};
 inline constexpr AuditCode software_configuration{"110131", "Software Configuration"};
 inline constexpr AuditCode use_of_restricted_function{"110132", "Use of Restricted Function"};
+inline constexpr AuditCode user_security_attributes_changed{"110137", "User security Attributes Changed"};
 // Outcomes (RFC 3881 EventOutcomeIndicator)
 inline constexpr int success = 0;
 inline constexpr int minor_failure = 4;
