@@ -25,13 +25,31 @@ void read_storage(const TomlValue& section, StorageConfig& into) {
   section.read("fsync", into.fsync);
 }
 
+void read_audit(const TomlValue& section, AuditConfig& into) {
+  section.reject_unknown({"syslog_host", "syslog_port", "syslog_tls", "syslog_ca_file", "syslog_cert_file", "syslog_key_file"},
+                         "audit");
+  section.read("syslog_host", into.syslog_host);
+  section.read("syslog_port", into.syslog_port);
+  section.read("syslog_tls", into.syslog_tls);
+  for (const auto& [key, path] : {std::pair<const char*, std::filesystem::path*>{"syslog_ca_file", &into.syslog_ca_file},
+                                  {"syslog_cert_file", &into.syslog_cert_file}, {"syslog_key_file", &into.syslog_key_file}}) {
+    section.read(key, *path);
+    if (!path->empty()) dimse::check_readable(section.at(key), key, *path);
+  }
+  if (!into.syslog_host.empty() && into.syslog_tls && into.syslog_ca_file.empty())
+    section.at("syslog_host").fail("audit.syslog_tls needs audit.syslog_ca_file (the CA that signed the collector's certificate), "
+                                   "or syslog_tls = false for plain TCP");
+  if (into.syslog_cert_file.empty() != into.syslog_key_file.empty())
+    section.fail("audit.syslog_cert_file and audit.syslog_key_file go together");
+}
+
 } // namespace
 
 Config parse_config(const std::string& text, const std::string& name) {
   const TomlValue root = TomlValue::parse(text, name);
   Config c;
   c.source = name;
-  root.reject_unknown({"node", "security", "storage", "routing", "jobs", "delivery", "inference", "http", "log"},
+  root.reject_unknown({"node", "security", "storage", "routing", "jobs", "delivery", "inference", "http", "audit", "log"},
                       "top level");
   if (const auto t = root.section("node")) read_node(*t, c.node);
   if (const auto t = root.section("security")) dimse::read_config(*t, c.security);
@@ -41,6 +59,7 @@ Config parse_config(const std::string& text, const std::string& name) {
   if (const auto t = root.section("delivery")) delivery::read_config(*t, c.delivery);
   if (const auto t = root.section("inference")) inference::read_config(*t, c.inference);
   if (const auto t = root.section("http")) admin::read_config(*t, c.http);
+  if (const auto t = root.section("audit")) read_audit(*t, c.audit);
   if (const auto t = root.section("log")) log::read_config(*t, c.log);
   validate(c);
   return c;
@@ -73,6 +92,8 @@ void validate(const Config& c) {
   inference::validate(c.inference, bad);
   admin::validate(c.http, bad);
   log::validate(c.log, bad);
+  if (!c.audit.syslog_host.empty() && (c.audit.syslog_port < 1 || c.audit.syslog_port > 65535))
+    bad("audit.syslog_port must be 1 to 65535");
 }
 
 } // namespace osteon::app

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,7 @@
 #include "osteon/admin/auth.hpp"
 #include "osteon/admin/http_server.hpp"
 #include "osteon/admin/web.hpp"
+#include "osteon/app/audit_forwarder.hpp"
 #include "osteon/app/ingest.hpp"
 #include "osteon/app/result_publisher.hpp"
 #include "osteon/delivery/outbox.hpp"
@@ -198,6 +200,12 @@ int run_node(const Config& config) {
                              config.security.allowed_callers.empty() ? std::string("any")
                                                                      : std::to_string(config.security.allowed_callers.size()),
                              config.http.enabled ? "on" : "off", config.http.bind, config.http.port));
+      // The trail to a syslog collector, when one is configured (from where it stopped last time).
+      std::optional<AuditForwarder> forwarder;
+      if (!config.audit.syslog_host.empty()) {
+        forwarder.emplace(config.audit, db::database_path(config.node.data_dir), config.node.ae_title);
+        forwarder->start();
+      }
       dicom::Spool spool(config.node.data_dir, config.storage.fsync);
       recover(config, database, spool);
 
@@ -269,6 +277,7 @@ int run_node(const Config& config) {
       scp.wait();
       http.stop();
       node_event(db::audit::application_stop, fmt::format("Osteon {} stopped", OSTEON_VERSION));
+      if (forwarder) forwarder->stop();  // sends what waits, the stop included, for a few seconds
     }
     mark_clean(config);
     log::info("node.stopped", {{"clean", true}});

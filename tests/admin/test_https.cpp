@@ -68,6 +68,10 @@ TEST_CASE("the console over HTTPS: trusted clients only see it, the session cook
       {"tls_cert_file = " + quoted(pki.server_cert) + "\n", "needs http.tls_key_file"},
       {"tls_cert_file = \"/nonexistent/cert.pem\"\ntls_key_file = " + quoted(pki.server_key) + "\n",
        "does not exist or cannot be read"},
+      // and the audit trail's collector ([audit], after [http] here)
+      {"[audit]\nsyslog_host = \"127.0.0.1\"\n", "needs audit.syslog_ca_file"},
+      {"[audit]\nsyslog_host = \"127.0.0.1\"\nsyslog_tls = false\nsyslog_port = 0\n", "audit.syslog_port must be 1 to 65535"},
+      {"[audit]\nsyslog_host = \"127.0.0.1\"\nsyslog_ca_file = \"/nonexistent/ca.pem\"\n", "does not exist or cannot be read"},
   };
   int n = 0;
   for (const auto& c : cases) {

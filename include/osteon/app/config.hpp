@@ -29,6 +29,17 @@ struct StorageConfig {
   bool fsync = true;                // fsync every file and directory (never off in production)
 };
 
+/// [audit]: forwarding the audit trail to a syslog collector (RFC 5424 over TCP, RFC 6587 octet
+/// counting, optionally TLS), each event as a DICOM audit message (PS3.15 A.5, XML).
+struct AuditConfig {
+  std::string syslog_host;             // empty: no forwarding (the trail stays in the database)
+  int syslog_port = 6514;              // 6514 (syslog over TLS), 601 or 514 for plain TCP
+  bool syslog_tls = true;              // TLS to the collector (verified against syslog_ca_file)
+  std::filesystem::path syslog_ca_file;
+  std::filesystem::path syslog_cert_file;  // a client certificate, when the collector wants one
+  std::filesystem::path syslog_key_file;
+};
+
 struct Config {
   NodeConfig node;
   dimse::SecurityConfig security;
@@ -38,6 +49,7 @@ struct Config {
   delivery::DeliveryConfig delivery;
   inference::InferenceConfig inference;
   admin::HttpSettings http;
+  AuditConfig audit;
   log::LogConfig log;
   std::string source = "<embedded osteon.toml>";  // where it came from, for messages
 };

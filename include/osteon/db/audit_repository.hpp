@@ -73,6 +73,11 @@ class AuditRepository {
   void append(const AuditEvent& event);
   /// Newest first.
   Table list(const AuditFilter& filter);
+  /// The rows after `after_id`, oldest first (what a forwarder has not sent yet); the columns of list().
+  Table after(std::int64_t after_id, int limit);
+  /// How far forwarding to `collector` got (0: nothing sent), and recording it.
+  std::int64_t forwarded(const std::string& collector);
+  void set_forwarded(const std::string& collector, std::int64_t id);
 
  private:
   Database& db_;
