@@ -1,5 +1,6 @@
 // The audit trail forwarded to a syslog collector ([audit] syslog_host, TLS): every event arrives
-// once, as RFC 5424 with octet counting, its body a well-formed DICOM audit message; events made
+// once, as RFC 5424 with octet counting, its body a DICOM audit message (valid against
+// tests/admin/dicom_audit_message.rng, our transcription of PS3.15 A.5.1's structure); events made
 // while the collector is down arrive when it is back; a collector the CA did not sign gets nothing.
 // The collector is tests/admin/syslog_collector.py (Debian's python3).
 #include <catch2/catch.hpp>
@@ -96,7 +97,11 @@ TEST_CASE("the audit trail goes to a syslog collector over TLS: each event once,
     CHECK(bodies.insert(xml).second);  // no event twice
     const fs::path xml_file = file.string() + ".xml";
     std::ofstream(xml_file) << xml;
-    const auto lint = run({"xmllint", "--noout", xml_file.string()});
+    // Well-formed, and in the structure of PS3.15 A.5.1 (our RELAX NG transcription of it).
+    const auto lint = run({"xmllint", "--noout", "--relaxng",
+                           (fs::path(OSTEON_SOURCE_DIR) / "tests" / "admin" / "dicom_audit_message.rng").string(),
+                           xml_file.string()});
+    INFO(lint.output);
     CHECK(lint.exit_code == 0);
     std::smatch id;
     if (std::regex_search(xml, id, std::regex(R"re(<EventID csd-code="(\d+)")re"))) events[id[1]]++;
