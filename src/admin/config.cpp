@@ -10,7 +10,7 @@ namespace osteon::admin {
 void read_config(const TomlValue& section, HttpSettings& into) {
   section.reject_unknown({"enabled", "bind", "port", "max_body_mb", "request_timeout_s", "idle_timeout_s", "threads",
                           "auth", "session_minutes", "lockout_failures", "lockout_minutes", "tls_cert_file", "tls_key_file",
-                          "allow_plain_http"},
+                          "allow_plain_http", "osteonctl_manages_users"},
                          "http");
   section.read("enabled", into.enabled);
   section.read("bind", into.bind);
@@ -29,6 +29,7 @@ void read_config(const TomlValue& section, HttpSettings& into) {
   section.read("lockout_failures", into.lockout_failures);
   section.read("lockout_minutes", into.lockout_minutes);
   section.read("allow_plain_http", into.allow_plain_http);
+  section.read("osteonctl_manages_users", into.osteonctl_manages_users);
   for (const auto& [key, value] : {std::pair<const char*, std::string*>{"tls_cert_file", &into.tls_cert_file},
                                    {"tls_key_file", &into.tls_key_file}}) {
     section.read(key, *value);

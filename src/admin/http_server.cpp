@@ -54,9 +54,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Session(tcp::socket socket, const Router& router, const HttpSettings& settings)
     requires std::is_same_v<Stream, beast::tcp_stream>
       : stream_(std::move(socket)), router_(router), settings_(settings) {}
-  Session(tcp::socket socket, asio::ssl::context& tls, const Router& router, const HttpSettings& settings)
+  using TlsFailure = std::function<void(const std::string&, const std::string&)>;
+  Session(tcp::socket socket, asio::ssl::context& tls, const Router& router, const HttpSettings& settings,
+          const TlsFailure& on_tls_failure)
     requires(!std::is_same_v<Stream, beast::tcp_stream>)
-      : stream_(std::move(socket), tls), router_(router), settings_(settings) {}
+      : stream_(std::move(socket), tls), router_(router), settings_(settings), on_tls_failure_(&on_tls_failure) {}
 
   void run() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -66,7 +68,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(settings_.request_timeout_s));
       stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
         if (ec) {
-          log::warn("http.tls_handshake_failed", {{"error", ec.message()}});
+          beast::error_code peer_ec;
+          const auto peer = beast::get_lowest_layer(self->stream_).socket().remote_endpoint(peer_ec);
+          const auto address = peer_ec ? std::string() : peer.address().to_string();
+          log::warn("http.tls_handshake_failed", {{"peer", address}, {"error", ec.message()}});
+          if (self->on_tls_failure_ && *self->on_tls_failure_) (*self->on_tls_failure_)(address, ec.message());
           return self->close();
         }
         self->read();
@@ -143,6 +149,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const Router& router_;
   const HttpSettings& settings_;
+  const std::function<void(const std::string&, const std::string&)>* on_tls_failure_ = nullptr;
   std::uint64_t served_ = 0;
 };
 
@@ -169,6 +176,7 @@ std::unique_ptr<asio::ssl::context> make_tls_context(const HttpSettings& s) {
 struct HttpServer::Impl {
   HttpSettings settings;
   const Router& router;
+  std::function<void(const std::string&, const std::string&)> on_tls_failure;
   std::unique_ptr<asio::ssl::context> tls;  // HTTPS when set
   asio::io_context io;
   tcp::acceptor acceptor{io};
@@ -187,7 +195,9 @@ struct HttpServer::Impl {
         if (!acceptor.is_open()) return;
       } else {
         if (tls) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls, router, settings)->run();
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *tls, router, settings,
+                                                                          on_tls_failure)
+              ->run();
         } else {
           std::make_shared<Session<beast::tcp_stream>>(std::move(socket), router, settings)->run();
         }
@@ -197,8 +207,11 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(HttpSettings settings, const Router& router)
-    : impl_(std::make_unique<Impl>(std::move(settings), router)) {}
+HttpServer::HttpServer(HttpSettings settings, const Router& router,
+                       std::function<void(const std::string& peer, const std::string& reason)> on_tls_failure)
+    : impl_(std::make_unique<Impl>(std::move(settings), router)) {
+  impl_->on_tls_failure = std::move(on_tls_failure);
+}
 
 HttpServer::~HttpServer() { stop(); }
 

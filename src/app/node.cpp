@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <optional>
 
 #include <fmt/format.h>
@@ -251,7 +252,25 @@ int run_node(const Config& config) {
         auth->add_routes(router_http);
         router_http.set_authorizer([&auth](admin::Request& r, admin::Access needed) { return auth->authorize(r, needed); });
       }
-      admin::HttpServer http(config.http, router_http);
+      // A failed HTTPS handshake is a security alert in the audit trail.
+      std::mutex tls_audit_mutex;
+      admin::HttpServer http(config.http, router_http, [&](const std::string& peer, const std::string& reason) {
+        db::AuditEvent e;
+        e.at = utc_timestamp();
+        e.event = db::audit::security_alert;
+        e.type = db::audit::node_authentication;
+        e.outcome = db::audit::minor_failure;
+        e.outcome_text = "HTTPS handshake failed: " + reason;
+        e.actor_host = peer;
+        e.detail = "admin console";
+        try {
+          std::lock_guard guard(tls_audit_mutex);
+          db::Database connection(db::database_path(config.node.data_dir));
+          db::AuditRepository(connection).append(e);
+        } catch (const std::exception& ex) {
+          log::error("audit.write_failed", {{"event", e.event.meaning}, {"error", ex.what()}});
+        }
+      });
       if (config.http.enabled) {
         http.listen();
         view.http_port = http.port();  // the one bound (port = 0: any free one)

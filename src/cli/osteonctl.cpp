@@ -277,6 +277,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (user->parsed()) {
+      // Only when the node's configuration lets osteonctl manage its users.
+      const auto config = config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
+      if (!config.http.osteonctl_manages_users) {
+        throw osteon::Error(osteon::Errc::forbidden,
+                            fmt::format("the node's configuration ({}) has [http] osteonctl_manages_users = false: its users "
+                                        "are not changed with osteonctl",
+                                        config.source));
+      }
       osteon::db::Database database(db_file);
       osteon::db::require_schema(database);
       osteon::db::UserRepository repo(database);

@@ -191,6 +191,12 @@ TEST_CASE("users with roles: 401 without credentials, 403 for the wrong role, se
     CHECK(r.body.find("root:") == std::string::npos);
   }
   REQUIRE(ctl(node, "user remove otto").exit_code == 0);
+  // A node whose configuration keeps osteonctl out of its users.
+  const fs::path fixed = dir.path() / "fixed-users.toml";
+  std::ofstream(fixed) << "[node]\ndata_dir = \"" << node.data_dir().string() << "\"\n[http]\nosteonctl_manages_users = false\n";
+  const auto refused_add = ctl(node, "--config '" + fixed.string() + "' user add mallory --role admin", "a long password 1\n");
+  CHECK(refused_add.exit_code != 0);
+  CHECK_THAT(refused_add.output, Catch::Contains("osteonctl_manages_users = false"));
   CHECK(http(node, "GET", "/api/v1/stats", {bearer(operator_token)}).status == 401);
 
   // The audit trail has each case.

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "node.hpp"
+#include "node_with_pacs.hpp"
 #include "pki.hpp"
 
 namespace fs = std::filesystem;
@@ -53,6 +54,16 @@ TEST_CASE("the console over HTTPS: trusted clients only see it, the session cook
   CHECK(plain.exit_code != 0);
   CHECK(plain.output.find("alive") == std::string::npos);
   CHECK(run({"curl", "-sS", "--cacert", pki.ca.string(), url("https", "/healthz")}).output.find("alive") != std::string::npos);
+  // Both failed handshakes are security alerts in the audit trail, with the client's address.
+  CHECK(eventually([&] {
+    const auto alerts = run({(binary_dir() / "osteonctl").string(), "--data-dir", node.data_dir().string(), "audit",
+                             "--event", "110113"});
+    std::size_t n = 0;
+    for (auto at = alerts.output.find("HTTPS handshake failed"); at != std::string::npos;
+         at = alerts.output.find("HTTPS handshake failed", at + 1))
+      ++n;
+    return n >= 2 && alerts.output.find("127.0.0.1") != std::string::npos;
+  }));
   CHECK(node.stop() == 0);
 
   // Settings: plain HTTP on every interface needs HTTPS or allow_plain_http; files are checked.

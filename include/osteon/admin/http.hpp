@@ -26,6 +26,7 @@ struct HttpSettings {
   std::string tls_cert_file;                // HTTPS when set: the certificate (chain, PEM) ...
   std::string tls_key_file;                 // ... and its key (PEM, not encrypted)
   bool allow_plain_http = false;            // plain HTTP on an address other than loopback
+  bool osteonctl_manages_users = true;      // false: osteonctl user ... refuses (users are fixed)
   bool tls() const { return !tls_cert_file.empty(); }
   int session_minutes = 480;                // a console login lasts this long
   int lockout_failures = 5;                 // failed logins in a row before a user is locked out ...

@@ -1,7 +1,9 @@
 #pragma once
 // The admin console's HTTP/1.1 server (Boost.Beast, inside the node's process): keep-alive,
 // request size and time limits, a fixed pool of threads. Beast-free header.
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "osteon/admin/http.hpp"
 
@@ -9,8 +11,10 @@ namespace osteon::admin {
 
 class HttpServer {
  public:
-  /// `router` must outlive the server.
-  HttpServer(HttpSettings settings, const Router& router);
+  /// `router` must outlive the server. `on_tls_failure(peer, reason)`, when given, hears of each
+  /// failed HTTPS handshake (the node audits them).
+  HttpServer(HttpSettings settings, const Router& router,
+             std::function<void(const std::string& peer, const std::string& reason)> on_tls_failure = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
