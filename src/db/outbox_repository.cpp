@@ -75,9 +75,11 @@ void audit_delivery(Database& db, const OutboxRow& row, const std::string& now, 
                               row.item.destination);
   e.study_uid = row.item.study_uid;
   e.sop_instance_uid = row.item.sop_instance_uid;
-  auto st = db.prepare("SELECT patient_id FROM instances WHERE sop_instance_uid = ?");
-  st.bind_all(row.item.sop_instance_uid);
-  if (st.step()) e.patient_id = st.column_text(0);
+  {
+    auto st = db.prepare("SELECT patient_id FROM instances WHERE sop_instance_uid = ?");
+    st.bind_all(row.item.sop_instance_uid);
+    if (st.step()) e.patient_id = st.column_text(0);
+  }
   e.detail = std::move(detail);
   AuditRepository(db).append(e);
 }

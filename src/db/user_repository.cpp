@@ -79,11 +79,16 @@ void UserRepository::add_token(const std::string& user, const std::string& label
 }
 
 std::optional<User> UserRepository::token_user(const std::string& token_sha256, const std::string& now) {
-  auto st = db_.prepare(std::string(kUserColumns) +
-                        " WHERE name = (SELECT user_name FROM api_tokens WHERE token_sha256 = ?)");
-  st.bind_all(token_sha256);
-  if (!st.step()) return std::nullopt;
-  auto user = user_from(st);
+  std::optional<User> user;
+  {
+    // The read ends before the write: a statement still open would hold a read snapshot, and
+    // upgrading a stale snapshot to a write fails at once (SQLITE_BUSY) whatever the busy timeout.
+    auto st = db_.prepare(std::string(kUserColumns) +
+                          " WHERE name = (SELECT user_name FROM api_tokens WHERE token_sha256 = ?)");
+    st.bind_all(token_sha256);
+    if (!st.step()) return std::nullopt;
+    user = user_from(st);
+  }
   db_.prepare("UPDATE api_tokens SET last_used_at = ? WHERE token_sha256 = ?").bind_all(now, token_sha256).run();
   return user;
 }

@@ -79,7 +79,7 @@ try {
 
   await open('#/studies');
   const studies = await page.$$eval('main a[href^="#/study/"]', as => as.map(a => a.getAttribute('href')));
-  check(studies.length >= 3, `the studies screen lists the studies (${studies.length})`);
+  check(studies.length >= 3, `the studies screen lists the studies (${studies.length}; status: ${await page.$eval('#status', s => s.textContent)})`);
   check((await text()).includes('MyStudy<script>alert("XSS inside DICOM file 2");</script>'),
         'a study description with HTML in it is shown as text');
   await page.screenshot({path: `${shots}/studies.png`, fullPage: true});
