@@ -35,9 +35,19 @@ try {
   page.on('pageerror', e => errors.push(e.message));
   page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
 
-  // Opens a screen and waits until it says it is up to date (or failed).
+  // Opens a screen and waits until it says it is up to date (or failed). Going from one screen to
+  // another only changes the URL's hash (no page load), so the status line of the screen before
+  // is cleared first: only the new screen's "Updated" counts (this was a race: the studies list
+  // was read once before it had loaded).
   async function open(hash) {
-    await page.goto(`${base}/${hash}`, {waitUntil: 'networkidle0'});
+    const here = await page.evaluate(h => location.hash === h, hash).catch(() => false);
+    if (here) {
+      await page.reload({waitUntil: 'networkidle0'});  // the same screen again: load it afresh
+    } else {
+      await page.evaluate(() => { const s = document.getElementById('status'); if (s) { s.textContent = ''; s.className = ''; } })
+        .catch(() => {});
+      await page.goto(`${base}/${hash}`, {waitUntil: 'networkidle0'});
+    }
     await page.waitForFunction(() => /^Updated|error/.test(document.getElementById('status').textContent + document.getElementById('status').className),
                                {timeout: 30000});
     await page.waitForFunction(() => [...document.images].every(i => i.complete), {timeout: 30000});
