@@ -30,11 +30,8 @@ void read_config(const TomlValue& section, HttpSettings& into) {
   section.read("lockout_minutes", into.lockout_minutes);
   section.read("allow_plain_http", into.allow_plain_http);
   section.read("osteonctl_manages_users", into.osteonctl_manages_users);
-  for (const auto& [key, value] : {std::pair<const char*, std::string*>{"tls_cert_file", &into.tls_cert_file},
-                                   {"tls_key_file", &into.tls_key_file}}) {
-    section.read(key, *value);
-    if (!value->empty()) dimse::check_readable(section.at(key), key, *value);
-  }
+  dimse::read_file_key(section, "tls_cert_file", into.tls_cert_file);
+  dimse::read_file_key(section, "tls_key_file", into.tls_key_file);
   if (!into.tls_cert_file.empty() && into.tls_key_file.empty())
     section.at("tls_cert_file").fail("http.tls_cert_file needs http.tls_key_file (the certificate's private key)");
   if (into.tls_cert_file.empty() && !into.tls_key_file.empty())

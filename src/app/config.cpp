@@ -31,11 +31,9 @@ void read_audit(const TomlValue& section, AuditConfig& into) {
   section.read("syslog_host", into.syslog_host);
   section.read("syslog_port", into.syslog_port);
   section.read("syslog_tls", into.syslog_tls);
-  for (const auto& [key, path] : {std::pair<const char*, std::filesystem::path*>{"syslog_ca_file", &into.syslog_ca_file},
-                                  {"syslog_cert_file", &into.syslog_cert_file}, {"syslog_key_file", &into.syslog_key_file}}) {
-    section.read(key, *path);
-    if (!path->empty()) dimse::check_readable(section.at(key), key, *path);
-  }
+  dimse::read_file_key(section, "syslog_ca_file", into.syslog_ca_file);
+  dimse::read_file_key(section, "syslog_cert_file", into.syslog_cert_file);
+  dimse::read_file_key(section, "syslog_key_file", into.syslog_key_file);
   if (!into.syslog_host.empty() && into.syslog_tls && into.syslog_ca_file.empty())
     section.at("syslog_host").fail("audit.syslog_tls needs audit.syslog_ca_file (the CA that signed the collector's certificate), "
                                    "or syslog_tls = false for plain TCP");

@@ -25,6 +25,17 @@ void check_readable(const TomlValue& at, const char* key, const std::filesystem:
   }
 }
 
+void read_file_key(const TomlValue& table, const char* key, std::filesystem::path& into) {
+  table.read(key, into);
+  if (!into.empty()) check_readable(table.at(key), key, into);
+}
+
+void read_file_key(const TomlValue& table, const char* key, std::string& into) {
+  std::filesystem::path path = into;
+  read_file_key(table, key, path);
+  into = path.string();
+}
+
 namespace {
 
 // The TLS listener's keys of [node]: on when tls_cert_file is set.
@@ -34,11 +45,9 @@ void read_tls_listener(const TomlValue& node, ListenerConfig& into) {
   node.read("tls_port", into.tls_port);
   node.read("tls_verify_peer", tls.verify_peer);
   read_tls_profile(node, tls.profile);
-  for (const auto& [key, path] : {std::pair<const char*, std::filesystem::path*>{"tls_cert_file", &tls.cert_file},
-                                  {"tls_key_file", &tls.key_file}, {"tls_ca_file", &tls.ca_file}}) {
-    node.read(key, *path);
-    if (!path->empty()) check_readable(node.at(key), key, *path);
-  }
+  read_file_key(node, "tls_cert_file", tls.cert_file);
+  read_file_key(node, "tls_key_file", tls.key_file);
+  read_file_key(node, "tls_ca_file", tls.ca_file);
   tls.enabled = !tls.cert_file.empty();
   tls.origin = node.where();
   if (!tls.enabled) {

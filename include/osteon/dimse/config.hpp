@@ -62,6 +62,10 @@ void validate(const ListenerConfig& config, const ConfigFail& bad);
 void read_tls_profile(const TomlValue& table, std::string& profile);
 /// Fails at `at` (the value of `key`) when `path` is not a readable file.
 void check_readable(const TomlValue& at, const char* key, const std::filesystem::path& path);
+/// Reads `table`'s file key `key` into `into` when present; a path that is set must be a readable
+/// file (else fails at its line). For the certificate, key and CA settings of every section.
+void read_file_key(const TomlValue& table, const char* key, std::filesystem::path& into);
+void read_file_key(const TomlValue& table, const char* key, std::string& into);
 void validate(const SecurityConfig& config, const ConfigFail& bad);
 
 } // namespace osteon::dimse
