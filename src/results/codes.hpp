@@ -33,6 +33,7 @@ inline const Code probability{"122157", "DCM", "Probability"};
 // Units (UCUM)
 inline const Code unit_month{"mo", "UCUM", "month"};
 inline const Code unit_none{"1", "UCUM", "no units"};
+inline const Code unit_sd{"{SD}", "UCUM", "standard deviation"};
 
 // Anatomy and laterality (SCT)
 inline const Code hand{"85562004", "SCT", "Hand"};
@@ -54,6 +55,8 @@ inline const Code bone_age{"85151-9", "LN", "Bone age"};
 inline const Code subject_age{"121033", "DCM", "Subject Age"};
 inline const Code bone_age_difference{"BADIFF", "99XAI", "Bone age minus chronological age"};
 inline const Code greulich_pyle{"GP", "99XAI", "Greulich and Pyle atlas"};
+inline const Code bone_age_sd_score{"BASDS", "99XAI", "Bone age SD score"};
+inline const Code bone_age_assessment{"BAASSESS", "99XAI", "Bone age assessment"};
 inline const Code tanner_whitehouse_3{"TW3RUS", "99XAI", "Tanner-Whitehouse 3 RUS"};
 
 // Nasal fracture

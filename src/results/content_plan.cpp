@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
+#include "osteon/results/bone_age_reference.hpp"
 
 namespace osteon::results {
 namespace {
@@ -67,6 +68,18 @@ GroupPlan plan_bone_age(const BoneAgeFinding& f) {
     g.measurements.push_back(
         {codes::bone_age_difference, format_decimal(f.bone_age_months - age, 1), codes::unit_month});
   }
+  // The SD score against the Greulich & Pyle reference, with its wording; or why there is none.
+  const BoneAgeSdOutcome sd = bone_age_sd_score(f.bone_age_months, f.chronological_age_months, f.sex);
+  if (sd.sd) {
+    g.measurements.push_back({codes::bone_age_sd_score, format_decimal(sd.sd->score, 2), codes::unit_sd});
+    g.texts.emplace_back(codes::bone_age_assessment,
+                         fmt::format("{} (SD score {}, SD {} months at this age, {})", sd.sd->assessment(),
+                                     format_decimal(sd.sd->score, 2), format_decimal(sd.sd->sd_months, 2),
+                                     bone_age_reference_name()));
+  } else {
+    g.texts.emplace_back(codes::bone_age_assessment, "SD score not reported: " + sd.reason);
+  }
+  if (!f.hand_outline.empty()) g.regions.push_back(outline_region(f.hand_outline, "hand outline"));
   return g;
 }
 
@@ -78,11 +91,9 @@ GroupPlan plan_fracture(const NasalFractureFinding& f) {
   g.site = codes::nasal_bone;
   g.measurements.push_back({codes::probability, format_decimal(f.probability, 4), codes::unit_none});
   g.coded.emplace_back(codes::fracture, presence_code(f.decision));
-  if (f.peak) {
-    if (!std::isfinite(f.peak->column) || !std::isfinite(f.peak->row) || f.peak->column < 0 || f.peak->row < 0)
-      bad("fracture peak location must be finite and not negative");
-    g.peak = f.peak;
-  }
+  if (f.peak) g.regions.push_back(point_region(*f.peak, "anomaly peak"));
+  if (f.nasion) g.regions.push_back(point_region(*f.nasion, "nasion"));
+  if (f.tip) g.regions.push_back(point_region(*f.tip, "nasal bone tip"));
   if (!f.operating_point.empty()) g.algorithm_parameters.push_back("operating point: " + f.operating_point);
   if (f.threshold) {
     require_range(*f.threshold, 0, 1, "fracture threshold");
@@ -110,6 +121,8 @@ GroupPlan plan_implant_side(const ImplantSide& side) {
   }
   if (!side.candidates.empty())
     g.measurements.push_back({codes::probability, format_decimal(side.candidates.front().probability, 4), codes::unit_none});
+  // The outline hangs under the probability; without a candidate there is none to carry it.
+  if (!side.outline.empty() && !side.candidates.empty()) g.regions.push_back(outline_region(side.outline, "implant outline"));
   std::size_t first_alternative = 0;
   if (side.unknown_design) {
     g.coded.emplace_back(codes::implant_design, codes::unknown);
@@ -154,6 +167,30 @@ GroupPlan plan_not_analysable(const NotAnalysable& f) {
 }
 
 } // namespace
+
+RegionPlan point_region(const PixelLocation& at, const std::string& what) {
+  if (!std::isfinite(at.column) || !std::isfinite(at.row) || at.column < 0 || at.row < 0)
+    bad(what + " location must be finite and not negative");
+  return {RegionPlan::Shape::point, {at}, what};
+}
+
+RegionPlan outline_region(const Outline& outline, const std::string& what) {
+  if (outline.size() < 3) bad(what + " needs at least 3 points");
+  RegionPlan r{RegionPlan::Shape::polyline, {}, what};
+  for (const auto& p : outline) r.points.push_back(point_region(p, what).points.front());
+  const auto& first = r.points.front();
+  const auto& last = r.points.back();
+  if (first.column != last.column || first.row != last.row) r.points.push_back(first);
+  return r;
+}
+
+void require_inside(const ReportPlan& plan, unsigned rows, unsigned cols) {
+  for (const auto& g : plan.groups)
+    for (const auto& r : g.regions)
+      for (const auto& p : r.points)
+        if (p.column >= cols || p.row >= rows)
+          bad(fmt::format("{} location ({}, {}) outside the {}x{} source", r.what, p.column, p.row, cols, rows));
+}
 
 std::string format_decimal(double value, int decimals) {
   if (!std::isfinite(value)) bad("a measurement value is not finite");

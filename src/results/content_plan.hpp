@@ -18,6 +18,15 @@ struct NumItem {
   codes::Code unit;
 };
 
+/// An image region (SCOORD, 2D, in the source's pixel space) that a group's first measurement is
+/// INFERRED FROM (TID 300 -> TID 320), SELECTED FROM the source image.
+struct RegionPlan {
+  enum class Shape { point, polyline };
+  Shape shape = Shape::point;
+  std::vector<PixelLocation> points;  // polyline: closed (the first point repeated at the end)
+  std::string what;                   // for people and logs: "anomaly peak", "hand outline"
+};
+
 /// One TID 1501 Measurement Group.
 struct GroupPlan {
   std::string tracking_id;
@@ -28,7 +37,7 @@ struct GroupPlan {
   std::vector<NumItem> measurements;
   std::vector<std::pair<codes::Code, codes::Code>> coded;       // qualitative CODE items
   std::vector<std::pair<codes::Code, std::string>> texts;       // qualitative TEXT items
-  std::optional<PixelLocation> peak;  // SCOORD POINT under the probability measurement
+  std::vector<RegionPlan> regions;    // SCOORDs under the first measurement
   std::vector<std::string> algorithm_parameters;                // TID 4019 row 3
 };
 
@@ -40,6 +49,14 @@ struct ReportPlan {
 
 /// Validates the findings (throws osteon::Error invalid_argument) and lays out the report.
 ReportPlan plan_report(const Findings& findings, const Algorithm& algorithm);
+
+/// Checks an outline (>= 3 finite, non-negative points) and returns it closed as a polyline
+/// region; throws invalid_argument.
+RegionPlan outline_region(const Outline& outline, const std::string& what);
+RegionPlan point_region(const PixelLocation& at, const std::string& what);
+
+/// Throws invalid_argument when a region's point lies outside a rows x cols image.
+void require_inside(const ReportPlan& plan, unsigned rows, unsigned cols);
 
 /// "0.87", "138.5", "-3": a finite value as DS text with at most `decimals` decimals.
 std::string format_decimal(double value, int decimals);

@@ -88,6 +88,13 @@ SeriesSpec default_sc_series(AnalysisKind kind) {
   return s;
 }
 
+SeriesSpec default_gsps_series(AnalysisKind kind) {
+  SeriesSpec s;
+  s.number = 921 + offset(kind);
+  s.description = fmt::format("AI {} Overlay (not for primary diagnosis)", label(kind));
+  return s;
+}
+
 ObjectReference read_reference(const std::filesystem::path& file) {
   const auto loaded = dicom::DicomFile::load_header(file);
   DcmDataset& ds = *loaded.dcmtk().getDataset();

@@ -7,7 +7,11 @@
 #include <dcmtk/dcmsr/dsrscovl.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
+
+#include <dcmtk/dcmsr/dsriodcc.h>
+#include <fmt/format.h>
 
 #include "osteon/core/error.hpp"
 
@@ -111,22 +115,38 @@ void drop_unpaired_laterality(DSRDocumentTree& tree, const SourceImage& source) 
   tree.removeCurrentContentItem();
 }
 
-// Anomaly peak: probability NUM -> INFERRED FROM SCOORD POINT (Image Region) -> SELECTED FROM
-// the source IMAGE. SCOORD origin is the top left corner of the top left pixel, hence +0.5.
-void add_peak(DSRDocumentTree& tree, std::size_t group, const PixelLocation& peak, const SourceImage& source) {
-  const std::size_t num = find_child(tree, group, dsr(codes::probability), DSRTypes::VT_Num);
-  if (num == 0) throw Error(Errc::internal, "results: no probability item to attach the peak location to");
-  tree.gotoNode(num);
-  check(tree.addChildContentItem(DSRTypes::RT_inferredFrom, DSRTypes::VT_SCoord, dsr(codes::image_region)),
-        "peak SCOORD");
-  DSRSpatialCoordinatesValue point(DSRTypes::GT_Point);
-  point.getGraphicDataList().addItem(static_cast<Float32>(peak.column + 0.5), static_cast<Float32>(peak.row + 0.5));
-  check(tree.getCurrentContentItem().setSpatialCoordinates(point), "peak coordinates");
-  if (tree.addContentItem(DSRTypes::RT_selectedFrom, DSRTypes::VT_Image, DSRTypes::AM_belowCurrent) == 0)
-    throw Error(Errc::internal, "results: cannot add the SELECTED FROM image of the peak");
-  check(tree.getCurrentContentItem().setImageReference(
-            DSRImageReferenceValue(source.sop_class_uid.c_str(), source.sop_instance_uid.c_str())),
-        "peak image reference");
+// A group's regions: its first measurement (NUM) -> INFERRED FROM SCOORD (Image Region), POINT or
+// closed POLYLINE -> SELECTED FROM the source IMAGE (TID 300 row 8 including TID 320). SCOORD's
+// origin is the top left corner of the top left pixel, hence +0.5 on our pixel-centre values.
+void add_regions(DSRDocumentTree& tree, std::size_t group, const GroupPlan& plan, const SourceImage& source) {
+  if (plan.regions.empty()) return;
+  if (plan.measurements.empty()) throw Error(Errc::internal, "results: image regions need a measurement to hang under");
+  const std::size_t num = find_child(tree, group, dsr(plan.measurements.front().concept_name), DSRTypes::VT_Num);
+  if (num == 0) throw Error(Errc::internal, "results: no measurement item to attach the image regions to");
+  for (const auto& region : plan.regions) {
+    tree.gotoNode(num);
+    if (tree.addContentItem(DSRTypes::RT_inferredFrom, DSRTypes::VT_SCoord, DSRTypes::AM_belowCurrent) == 0)
+      throw Error(Errc::internal, "results: cannot add the SCOORD of the " + region.what);
+    check(tree.getCurrentContentItem().setConceptName(dsr(codes::image_region)), region.what + " SCOORD");
+    DSRSpatialCoordinatesValue value(region.shape == RegionPlan::Shape::point ? DSRTypes::GT_Point
+                                                                               : DSRTypes::GT_Polyline);
+    for (const auto& p : region.points)
+      value.getGraphicDataList().addItem(static_cast<Float32>(p.column + 0.5), static_cast<Float32>(p.row + 0.5));
+    check(tree.getCurrentContentItem().setSpatialCoordinates(value), region.what + " coordinates");
+    if (tree.addContentItem(DSRTypes::RT_selectedFrom, DSRTypes::VT_Image, DSRTypes::AM_belowCurrent) == 0)
+      throw Error(Errc::internal, "results: cannot add the SELECTED FROM image of the " + region.what);
+    check(tree.getCurrentContentItem().setImageReference(
+              DSRImageReferenceValue(source.sop_class_uid.c_str(), source.sop_instance_uid.c_str())),
+          region.what + " image reference");
+  }
+}
+
+// Whether the SR class may carry NUM -> INFERRED FROM -> SCOORD (all three of ours may; a class
+// that cannot gets the report without regions and a comment that says so).
+bool carries_scoord(SrDocumentClass cls) {
+  std::unique_ptr<DSRIODConstraintChecker> checker(DSRTypes::createIODConstraintChecker(document_type(cls)));
+  return checker && checker->checkContentRelationship(DSRTypes::VT_Num, DSRTypes::RT_inferredFrom, DSRTypes::VT_SCoord) &&
+         checker->checkContentRelationship(DSRTypes::VT_SCoord, DSRTypes::RT_selectedFrom, DSRTypes::VT_Image);
 }
 
 void add_text(DSRDocumentTree& tree, const codes::Code& concept_name, const std::string& text) {
@@ -155,8 +175,16 @@ void add_group_tail(DSRDocumentTree& tree, std::size_t group, const GroupPlan& p
 
 } // namespace
 
-void build_content(DSRDocument& doc, const ReportPlan& plan, const SourceImage& source, const ResultContext& ctx,
+void build_content(DSRDocument& doc, const ReportPlan& planned, const SourceImage& source, const ResultContext& ctx,
                    const std::optional<ObjectReference>& illustration) {
+  ReportPlan plan = planned;
+  const bool has_regions =
+      std::any_of(plan.groups.begin(), plan.groups.end(), [](const GroupPlan& g) { return !g.regions.empty(); });
+  if (has_regions && !carries_scoord(ctx.sr_class)) {
+    for (auto& g : plan.groups) g.regions.clear();
+    plan.comments.push_back(fmt::format("image regions (SCOORD) left out: the {} SR class cannot carry them",
+                                        sr_class_name(ctx.sr_class)));
+  }
   TID1500_MeasurementReport report = make_report(plan, source, ctx);
   check(doc.setTreeFromRootTemplate(report, OFTrue), "set tree from TID 1500");
   // After setTreeFromRootTemplate: the template's own document type would win otherwise.
@@ -169,7 +197,7 @@ void build_content(DSRDocument& doc, const ReportPlan& plan, const SourceImage& 
   for (std::size_t group = tree.gotoNamedNode(group_name); group != 0;) {
     if (index >= plan.groups.size()) throw Error(Errc::internal, "results: more measurement groups than planned");
     const GroupPlan& p = plan.groups[index++];
-    if (p.peak) add_peak(tree, group, *p.peak, source);
+    add_regions(tree, group, p, source);
     add_group_tail(tree, group, p, ctx.algorithm, illustration);
     tree.gotoNode(group);
     group = tree.gotoNextNamedNode(group_name);

@@ -26,11 +26,7 @@ ObjectReference write_sr(const ResultContext& ctx, const Findings& findings, con
 
   if (illustration && illustration->study_instance_uid != source.study_uid)
     throw Error(Errc::invalid_argument, "results: the illustration is not in the source's study");
-  for (const auto& g : plan.groups)
-    if (g.peak && (g.peak->column >= source.cols || g.peak->row >= source.rows))
-      throw Error(Errc::invalid_argument,
-                  fmt::format("results: peak location ({}, {}) outside the {}x{} source", g.peak->column,
-                              g.peak->row, source.cols, source.rows));
+  require_inside(plan, source.rows, source.cols);
 
   DSRDocument doc;
   build_content(doc, plan, source, ctx, illustration);

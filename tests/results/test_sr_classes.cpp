@@ -90,6 +90,24 @@ void check_common(const SrView& sr, r::SrDocumentClass cls, const fs::path& sour
   CHECK(disclaimer);
 }
 
+// The regions under a measurement: INFERRED FROM SCOORDs (Image Region) of these graphic types,
+// each SELECTED FROM the source image.
+void check_region(const SrView& sr, const Item& measurement, const std::vector<std::string>& types,
+                  const fs::path& source) {
+  const auto regions = children(sr, measurement);
+  REQUIRE(regions.size() == types.size());
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    CHECK(regions[i].value_type == "SCOORD");
+    CHECK(regions[i].concept_value == "111030");
+    CHECK(regions[i].graphic_type == types[i]);
+    CHECK(regions[i].relationship == "INFERRED FROM");
+    const auto image = children(sr, regions[i]);
+    REQUIRE(image.size() == 1);
+    CHECK(image[0].relationship == "SELECTED FROM");
+    CHECK(image[0].image_sop_instance == attribute(source, "SOPInstanceUID"));
+  }
+}
+
 void check_sc(const fs::path& sc, const fs::path& source) {
   CHECK(attribute(sc, "SOPClassUID") == r::secondary_capture_sop_class);
   CHECK(attribute(sc, "Rows") == attribute(source, "Rows"));
@@ -118,6 +136,8 @@ std::vector<Written> write_all(const fs::path& dir, r::SrDocumentClass cls, r::A
     r::BoneAgeFinding f;
     f.bone_age_months = 130.5;
     f.chronological_age_months = 138;
+    f.sex = r::Sex::female;
+    f.hand_outline = {{40, 50}, {160, 50}, {170, 200}, {30, 210}};
     const auto sr = r::write_sr(ctx, f, dir / (p + "boneage_sr.dcm"), sc);
     out.push_back({src.hand, {sr.file, sc.file}});
   }
@@ -130,6 +150,8 @@ std::vector<Written> write_all(const fs::path& dir, r::SrDocumentClass cls, r::A
     f.operating_point = "balanced";
     f.threshold = 0.5;
     f.peak = r::PixelLocation{120, 80};
+    f.nasion = r::PixelLocation{100, 60};
+    f.tip = r::PixelLocation{140, 110};
     const auto sr = r::write_sr(ctx, f, dir / (p + "nasal_sr.dcm"), sc);
     out.push_back({src.skull, {sr.file, sc.file}});
   }
@@ -140,6 +162,7 @@ std::vector<Written> write_all(const fs::path& dir, r::SrDocumentClass cls, r::A
     right.side = r::Laterality::right;
     right.candidates = {{"Phantom Ortho", "Stem A 12/14", 0.93}, {"Phantom Ortho", "Stem B", 0.05},
                         {"Synthetic Joints", "Cup C", 0.02}};
+    right.outline = {{20, 100}, {60, 95}, {65, 180}, {25, 185}};
     r::ImplantSide left;
     left.side = r::Laterality::left;
     left.implant_found = false;
@@ -173,6 +196,15 @@ void check_contents(const std::vector<Written>& written, r::SrDocumentClass cls,
     CHECK(age[0].code_scheme == "UCUM");
     CHECK(one_value(sr, "121033", "DCM") == "138");
     CHECK(one_value(sr, "BADIFF", "99XAI") == "-7.5");
+    // SD score: girls at 138 months, SD 11.09 (Greulich & Pyle): -7.5 / 11.09
+    const auto sds = find(sr, "BASDS", "99XAI");
+    REQUIRE(sds.size() == 1);
+    CHECK(sds[0].text == "-0.68");
+    CHECK(sds[0].code_value == "{SD}");
+    CHECK(sds[0].code_scheme == "UCUM");
+    CHECK(one_value(sr, "BAASSESS", "99XAI").rfind("within 2 SD (SD score -0.68, SD 11.09 months", 0) == 0);
+    // The hand outline: bone age NUM -> INFERRED FROM SCOORD POLYLINE -> SELECTED FROM the source
+    check_region(sr, age[0], {"POLYLINE"}, w.source);
     const auto method = find(sr, "370129005", "SCT");
     REQUIRE(method.size() == 1);
     CHECK(method[0].code_value == "GP");
@@ -206,11 +238,8 @@ void check_contents(const std::vector<Written>& written, r::SrDocumentClass cls,
     const auto decision = find(sr, "72704001", "SCT");
     REQUIRE(decision.size() == 1);
     CHECK(decision[0].code_value == "52101004");
-    const auto peak = children(sr, prob[0]);
-    REQUIRE(peak.size() == 1);
-    CHECK(peak[0].value_type == "SCOORD");
-    CHECK(peak[0].graphic_type == "POINT");
-    CHECK(peak[0].relationship == "INFERRED FROM");
+    // Anomaly peak, nasion and tip: POINTs under the probability
+    check_region(sr, prob[0], {"POINT", "POINT", "POINT"}, w.source);
     const auto site = find(sr, "363698007", "SCT");
     REQUIRE(site.size() == 1);
     CHECK(site[0].code_value == "74386004");
@@ -227,6 +256,7 @@ void check_contents(const std::vector<Written>& written, r::SrDocumentClass cls,
     CHECK(one_value(sr, "121194", "DCM") == "Phantom Ortho");
     CHECK(one_value(sr, "121195", "DCM") == "Stem A 12/14");
     CHECK(one_value(sr, "122157", "DCM") == "0.93");
+    check_region(sr, find(sr, "122157", "DCM").at(0), {"POLYLINE"}, w.source);
     const auto alternatives = find(sr, "ALTCAND", "99XAI");
     REQUIRE(alternatives.size() == 2);
     CHECK(alternatives[0].text == "rank 2: Phantom Ortho Stem B (probability 0.05)");

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "osteon/core/error.hpp"
+#include "osteon/results/bone_age_reference.hpp"
+#include "osteon/results/gsps_writer.hpp"
 #include "osteon/results/sc_writer.hpp"
 #include "osteon/results/sr_writer.hpp"
 #include "osteon/core/uid.hpp"
@@ -99,6 +101,18 @@ TEST_CASE("Impossible findings and contexts are refused and leave no file behind
   SECTION("peak outside the image") {
     fx.peak = r::PixelLocation{200, 10};  // the source has 200 columns: 0..199
     require_error([&] { r::write_sr(ctx, fx, out); }, Errc::invalid_argument);
+  }
+  SECTION("an outline with two points, an outline outside the image, a landmark outside it") {
+    r::BoneAgeFinding ba;
+    ba.bone_age_months = 100;
+    ba.hand_outline = {{10, 10}, {20, 20}};
+    require_error([&] { r::write_sr(ctx, ba, out); }, Errc::invalid_argument);
+    require_error([&] { r::write_gsps(ctx, ba, out); }, Errc::invalid_argument);
+    ba.hand_outline = {{10, 10}, {20, 20}, {10, 240}};  // 240 rows: 0..239
+    require_error([&] { r::write_sr(ctx, ba, out); }, Errc::invalid_argument);
+    require_error([&] { r::write_gsps(ctx, ba, out); }, Errc::invalid_argument);
+    fx.tip = r::PixelLocation{-1, 10};
+    require_error([&] { r::write_gsps(ctx, fx, out); }, Errc::invalid_argument);
   }
   SECTION("bone age out of range") {
     r::BoneAgeFinding ba;
@@ -365,4 +379,59 @@ TEST_CASE("A source whose dates are in the old ACR-NEMA form still gets its SR (
                               dir.path() / "sr.dcm");
   REQUIRE(fs::exists(sr.file));
   CHECK(attribute(sr.file, "ReferencedSOPInstanceUID", true) == attribute(old, "SOPInstanceUID"));
+}
+
+TEST_CASE("Bone age SD score against the Greulich & Pyle table, both sexes, only within its ages", "[unit]") {
+  using r::Sex;
+  // Table values at the atlas's ages (months): boys 3 -> 0.69, 120 -> 9.79, 204 -> 13.05; girls
+  // 3 -> 0.72, 60 -> 11.65, 192 -> 7.31; between them linear.
+  CHECK(*r::bone_age_reference_sd(3, Sex::male) == Approx(0.69));
+  CHECK(*r::bone_age_reference_sd(120, Sex::male) == Approx(9.79));
+  CHECK(*r::bone_age_reference_sd(204, Sex::male) == Approx(13.05));
+  CHECK(*r::bone_age_reference_sd(3, Sex::female) == Approx(0.72));
+  CHECK(*r::bone_age_reference_sd(60, Sex::female) == Approx(11.65));
+  CHECK(*r::bone_age_reference_sd(192, Sex::female) == Approx(7.31));
+  CHECK(*r::bone_age_reference_sd(66, Sex::male) == Approx((8.79 + 9.17) / 2));
+  CHECK(*r::bone_age_reference_sd(15, Sex::female) == Approx((1.77 + 3.49) / 2));
+  CHECK_FALSE(r::bone_age_reference_sd(2, Sex::male));
+  CHECK_FALSE(r::bone_age_reference_sd(205, Sex::male));
+  CHECK_FALSE(r::bone_age_reference_sd(193, Sex::female));  // the girls' table ends at 16 years
+  CHECK_FALSE(r::bone_age_reference_sd(100, Sex::unknown));
+
+  const auto advanced = r::bone_age_sd_score(150, 120, Sex::male);  // +30 months / 9.79
+  REQUIRE(advanced.sd);
+  CHECK(advanced.sd->score == Approx(30 / 9.79));
+  CHECK(advanced.sd->assessment() == "advanced beyond 2 SD");
+  const auto delayed = r::bone_age_sd_score(36, 60, Sex::female);  // -24 / 11.65 = -2.06
+  REQUIRE(delayed.sd);
+  CHECK(delayed.sd->score == Approx(-24 / 11.65));
+  CHECK(delayed.sd->assessment() == "delayed beyond 2 SD");
+  const auto within = r::bone_age_sd_score(100, 96, Sex::female);  // +4 / 10.23
+  REQUIRE(within.sd);
+  CHECK(within.sd->assessment() == "within 2 SD");
+  CHECK(r::bone_age_sd_score(130, 96, Sex::male).sd->score == Approx(34 / 9.10));  // boys 8 y: 9.10
+
+  const auto no_sex = r::bone_age_sd_score(100, 96, Sex::unknown);
+  CHECK_FALSE(no_sex.sd);
+  CHECK(no_sex.reason.find("Sex unknown") != std::string::npos);
+  const auto no_age = r::bone_age_sd_score(100, std::nullopt, Sex::male);
+  CHECK_FALSE(no_age.sd);
+  CHECK(no_age.reason.find("no chronological age") != std::string::npos);
+  const auto adult = r::bone_age_sd_score(216, 216, Sex::male);
+  CHECK_FALSE(adult.sd);
+  CHECK(adult.reason == "chronological age 216.0 months is outside the reference's range for boys (3 to 204 months)");
+}
+
+TEST_CASE("Without the sex, the bone age SR says why it has no SD score", "[unit]") {
+  osteon::test::TempDir dir("osteon-results");
+  const Sources src = write_sources(dir.path());
+  auto ctx = make_context(src.hand, r::SrDocumentClass::comprehensive3d, "BoneAgeNet");
+  r::BoneAgeFinding f;
+  f.bone_age_months = 120;
+  f.chronological_age_months = 130;
+  const auto sr = read_sr(r::write_sr(ctx, f, dir.path() / "sr.dcm").file);
+  CHECK(find(sr, "BASDS", "99XAI").empty());
+  const auto assessment = find(sr, "BAASSESS", "99XAI");
+  REQUIRE(assessment.size() == 1);
+  CHECK(assessment[0].text == "SD score not reported: Patient's Sex unknown (the reference is per sex)");
 }

@@ -17,22 +17,31 @@ enum class BoneAgeMethod {
   tanner_whitehouse_3,  // (TW3RUS, 99XAI, "Tanner-Whitehouse 3 RUS")
 };
 
-/// Bone age of one hand radiograph. Written in months (UCUM "mo"); with the chronological
-/// age also the difference bone age minus chronological age.
-struct BoneAgeFinding {
-  double bone_age_months = 0;                     // 0..300
-  std::optional<double> chronological_age_months;  // 0..300 when known
-  Laterality laterality = Laterality::left;
-  BoneAgeMethod method = BoneAgeMethod::greulich_pyle;
-};
+enum class Sex { unknown, female, male };
 
-enum class Presence { present, absent, undetermined };
-
-/// A position in the source image, in pixels: column (x) and row (y), 0-based, top left origin.
+/// A position in the source image, in pixels: column (x) and row (y), 0-based, top left origin
+/// (the centre of the top left pixel is 0, 0).
 struct PixelLocation {
   double column = 0;
   double row = 0;
 };
+
+/// A closed outline in the source image (the last point joins the first; at least 3 points).
+using Outline = std::vector<PixelLocation>;
+
+/// Bone age of one hand radiograph. Written in months (UCUM "mo"); with the chronological
+/// age also the difference bone age minus chronological age and, with the sex and an age in
+/// the reference's range, the SD score (bone_age_reference.hpp).
+struct BoneAgeFinding {
+  double bone_age_months = 0;                     // 0..300
+  std::optional<double> chronological_age_months;  // 0..300 when known
+  Sex sex = Sex::unknown;                           // the SD score needs it
+  Laterality laterality = Laterality::left;
+  BoneAgeMethod method = BoneAgeMethod::greulich_pyle;
+  Outline hand_outline;  // the hand mask's outline; empty: none (SCOORD / GSPS drawn without it)
+};
+
+enum class Presence { present, absent, undetermined };
 
 /// Nasal bone fracture on a lateral skull radiograph.
 struct NasalFractureFinding {
@@ -41,6 +50,8 @@ struct NasalFractureFinding {
   std::string operating_point;          // e.g. "balanced"; written as an algorithm parameter
   std::optional<double> threshold;      // the operating point's probability threshold
   std::optional<PixelLocation> peak;    // anomaly peak, written as an SCOORD POINT
+  std::optional<PixelLocation> nasion;  // the localised landmarks (SCOORD POINTs, GSPS points)
+  std::optional<PixelLocation> tip;
 };
 
 struct ImplantCandidate {
@@ -57,6 +68,7 @@ struct ImplantSide {
   bool implant_found = true;
   bool unknown_design = false;
   std::vector<ImplantCandidate> candidates;  // best first (top-k); the first is the answer
+  Outline outline;  // the implant's outline (metal segmentation); empty: none
 };
 
 /// Hip implant identification. No sides: no implant found in the image.

@@ -29,6 +29,7 @@ std::string_view sr_class_name(SrDocumentClass cls);
 std::optional<SrDocumentClass> parse_sr_class(std::string_view name);
 
 inline constexpr std::string_view secondary_capture_sop_class = "1.2.840.10008.5.1.4.1.1.7";
+inline constexpr std::string_view gsps_sop_class = "1.2.840.10008.5.1.4.1.1.11.1";
 
 /// TID 1004 Device Observer, and the General Equipment of both objects.
 struct DeviceObserver {
@@ -49,13 +50,20 @@ struct Algorithm {
 };
 
 /// Series of a result object. Zero number / empty description: the default for the analysis
-/// kind (SR 901..903, SC 911..913, "AI <kind> SR|Image (not for primary diagnosis)").
+/// kind (SR 901..903, SC 911..913, GSPS 921..923, "AI <kind> SR|Image|Overlay (not for primary
+/// diagnosis)").
 /// Empty series_uid: a new series.
 struct SeriesSpec {
   int number = 0;
   std::string description;  // at most 64 characters
   std::string series_uid;   // to group several results of one study into one series
   int instance_number = 1;
+};
+
+/// A linear VOI window (modality units).
+struct VoiWindow {
+  double center = 0;
+  double width = 0;
 };
 
 struct ResultContext {
@@ -68,7 +76,11 @@ struct ResultContext {
   std::string software_versions;  // General Equipment; empty: "<algorithm name> <version>"
   SeriesSpec sr_series;
   SeriesSpec sc_series;
+  SeriesSpec gsps_series;
   SrDocumentClass sr_class = SrDocumentClass::comprehensive3d;
+  // The window the pipeline displayed the source with; the GSPS uses it when the source has no
+  // window of its own.
+  std::optional<VoiWindow> window;
   std::function<std::string()> new_uid;  // empty: make_uid()
 };
 
@@ -80,6 +92,7 @@ std::string disclaimer(const Algorithm& algorithm);
 /// The default series of a result of `kind` (see SeriesSpec).
 SeriesSpec default_sr_series(AnalysisKind kind);
 SeriesSpec default_sc_series(AnalysisKind kind);
+SeriesSpec default_gsps_series(AnalysisKind kind);
 
 /// What identifies a written object (for references, evidence, the index and delivery).
 struct ObjectReference {
