@@ -197,9 +197,18 @@ const screens = {
           j => el('a', {href: `#/job/${j.id}`}, 'timeline')),
         table(detail.findings, ['job_id', 'outcome', 'summary', 'model_name', 'model_version', 'created_at']));
     }
-    // The result objects: the Secondary Captures as the node rendered them, the SRs listed.
+    // The result objects: the Secondary Captures as the node rendered them, the SRs and the
+    // presentation states (GSPS) listed.
     for (const i of s.instances.filter(isResult)) {
       const uid = encodeURIComponent(i.sop_instance_uid);
+      if (i.modality === 'PR') {
+        const ps = await api(`/api/v1/results/${uid}`);
+        const rows = [...ps.graphics.map(g => ({layer: g.layer, draws: `${g.type} (${g.points} point${g.points === 1 ? '' : 's'})`, text: ''})),
+                      ...ps.texts.map(t => ({layer: t.layer, draws: 'TEXT', text: t.text}))];
+        instances.append(el('h2', {}, `${i.routing} — Presentation State (overlay for PACS viewers)`),
+          el('p', {class: 'muted'}, `${ps.label}: ${ps.description}`), table(rows, ['layer', 'draws', 'text']));
+        continue;
+      }
       if (i.modality !== 'SR') {
         instances.append(el('h2', {}, `${i.routing} — Secondary Capture`),
           el('img', {class: 'sc', alt: 'Secondary Capture', src: `/api/v1/results/${uid}`}));

@@ -15,6 +15,7 @@
 #include "osteon/imaging/decoder.hpp"
 #include "osteon/imaging/geometry.hpp"
 #include "osteon/imaging/png.hpp"
+#include "osteon/results/gsps_reader.hpp"
 #include "osteon/results/sr_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -220,6 +221,20 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
     audit(*writers, r, db::audit::instances_accessed, 'R', fmt::format("result object ({}) read through the console", stored->attributes.modality),
           {stored->attributes.study_uid, r.param("uid"), stored->attributes.patient_id});
     const auto file = view.data_dir / stored->path;
+    if (stored->attributes.modality == "PR") {
+      // A presentation state has no pixels: what it draws on the analysed image, by layer.
+      const auto g = results::read_gsps(file);
+      json graphics = json::array(), texts = json::array();
+      for (const auto& o : g.graphics)
+        graphics.push_back({{"layer", o.layer}, {"type", o.type}, {"units", o.units}, {"points", o.data.size() / 2},
+                            {"data", o.data}});
+      for (const auto& t : g.texts) texts.push_back({{"layer", t.layer}, {"text", t.text}});
+      return json_response({{"sop_instance_uid", r.param("uid")}, {"routing", stored->routing},
+                            {"note", "Trained on synthetic phantoms: not for primary diagnosis."},
+                            {"label", g.label}, {"description", g.description},
+                            {"applies_to", g.referenced_sop_instance}, {"layers", g.layers},
+                            {"graphics", graphics}, {"texts", texts}});
+    }
     if (stored->attributes.modality != "SR") {
       const auto png = imaging::encode_png(imaging::decode_display(file));
       Response out;

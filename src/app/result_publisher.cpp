@@ -11,6 +11,7 @@
 #include "osteon/core/uid.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
+#include "osteon/results/gsps_writer.hpp"
 #include "osteon/results/sc_writer.hpp"
 #include "osteon/results/sr_writer.hpp"
 
@@ -47,22 +48,44 @@ void ResultPublisher::publish(db::Database& database, const jobs::PublishRequest
   ctx.new_uid = [seed, counter] { return derived_uid(fmt::format("{}|{}", seed, (*counter)++)); };
   ctx.sr_series.series_uid = derived_uid(fmt::format("{}|{}|sr-series", req.source.study_uid, req.pipeline));
   ctx.sc_series.series_uid = derived_uid(fmt::format("{}|{}|sc-series", req.source.study_uid, req.pipeline));
+  ctx.gsps_series.series_uid = derived_uid(fmt::format("{}|{}|gsps-series", req.source.study_uid, req.pipeline));
+  ctx.window = finding.display_window;
   const auto kind = results::kind_of(*finding.result);
 
-  std::vector<fs::path> written;
+  // Every object is written and indexed here; the profile says which of them each destination
+  // gets. (The UIDs come from a counter, so the writing order stays SC, SR, GSPS.)
+  struct Written {
+    fs::path tmp;
+    std::string kind;  // sr, sc, gsps
+  };
+  std::vector<Written> written;
   std::optional<results::ObjectReference> sc;
   if (finding.illustration) {
     const auto tmp = spool_.new_temp_path();
     sc = results::write_sc(ctx, kind, *finding.illustration, tmp);
-    written.push_back(tmp);
+    written.push_back({tmp, "sc"});
   }
   const auto sr_tmp = spool_.new_temp_path();
   const auto sr = results::write_sr(ctx, *finding.result, sr_tmp, sc);
-  written.push_back(sr_tmp);
+  written.push_back({sr_tmp, "sr"});
+  // The GSPS is an extra: a source it cannot apply to (colour) gets none, and a failure to write it
+  // is logged without costing the SR and SC.
+  std::optional<results::ObjectReference> gsps;
+  const auto gsps_tmp = spool_.new_temp_path();
+  try {
+    gsps = results::write_gsps(ctx, *finding.result, gsps_tmp);
+  } catch (const Error& e) {
+    log::warn("results.gsps_failed", {{"job", req.job_id}, {"pipeline", req.pipeline}, {"error", e.what()}});
+  }
+  if (gsps) written.push_back({gsps_tmp, "gsps"});
+  else {
+    std::error_code ignored;
+    fs::remove(gsps_tmp, ignored);
+  }
 
   db::InstanceRepository repo(database);
-  std::vector<delivery::ResultObject> objects;
-  for (const auto& tmp : written) {
+  std::vector<std::pair<std::string, delivery::ResultObject>> objects;
+  for (const auto& [tmp, object_kind] : written) {
     InstanceAttributes a = dicom::read_attributes(tmp);
     db::StoredInstance row;
     row.attributes = a;
@@ -78,15 +101,20 @@ void ResultPublisher::publish(db::Database& database, const jobs::PublishRequest
       spool_.commit(tmp, row.path);
       repo.insert(row);
     }
-    objects.push_back({a.sop_instance_uid, a.sop_class_uid, a.study_uid, row.path});
+    objects.push_back({object_kind, {a.sop_instance_uid, a.sop_class_uid, a.study_uid, row.path}});
   }
   std::vector<std::string> destinations = req.profile ? req.profile->destinations : std::vector<std::string>{};
-  if (!destinations.empty()) {
-    const std::string preferred = req.profile ? req.profile->sr_class : "comprehensive3d";
-    outbox_.enqueue(database, objects, destinations, req.sender_calling_ae, delivery::sr_class_order(preferred));
+  for (const auto& destination : destinations) {
+    const auto& wanted = req.profile->objects_to(destination);
+    std::vector<delivery::ResultObject> chosen;
+    for (const auto& [object_kind, object] : objects)
+      if (std::find(wanted.begin(), wanted.end(), object_kind) != wanted.end()) chosen.push_back(object);
+    if (chosen.empty()) continue;
+    outbox_.enqueue(database, chosen, {destination}, req.sender_calling_ae, delivery::sr_class_order(req.profile->sr_class));
   }
   log::info("results.published", {{"job", req.job_id}, {"pipeline", req.pipeline}, {"sr", sr.sop_instance_uid},
                                   {"sc", sc ? sc->sop_instance_uid : std::string("none")},
+                                  {"gsps", gsps ? gsps->sop_instance_uid : std::string("none")},
                                   {"destinations", static_cast<std::int64_t>(destinations.size())}});
 }
 

@@ -1,5 +1,6 @@
 // Bone age pipeline (see bone_age.hpp; models/hand_seg and models/bone_age MODEL_CARD.md).
 #include "osteon/pipelines/bone_age.hpp"
+#include "osteon/results/bone_age_reference.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -184,6 +185,23 @@ class BoneAgeRun {
     }
     lines.push_back("Sex used: " + sex_used_);
     summary += "; sex " + sex_used_;
+    // The SD score needs the patient's own sex (not the mean of both estimates).
+    finding.sex = patient_.sex == "M" ? results::Sex::male : patient_.sex == "F" ? results::Sex::female : results::Sex::unknown;
+    const auto sd = results::bone_age_sd_score(bone_age_, finding.chronological_age_months, finding.sex);
+    if (sd.sd) {
+      data_["sd_score"] = sd.sd->score;
+      data_["sd_reference_months"] = sd.sd->sd_months;
+      data_["sd_assessment"] = sd.sd->assessment();
+      lines.push_back(fmt::format("SD score {:+.2f}: {} ({})", sd.sd->score, sd.sd->assessment(),
+                                  results::bone_age_reference_name()));
+      summary += fmt::format("; SD score {:+.2f} ({})", sd.sd->score, sd.sd->assessment());
+    } else {
+      data_["sd_score"] = nullptr;
+      data_["sd_not_reported"] = sd.reason;
+      lines.push_back("SD score not reported: " + sd.reason);
+    }
+    data_["sd_reference"] = results::bone_age_reference_name();
+    finding.hand_outline = detail::outline_of(mask_, *w_);
 
     // Attention (16x16 over the 256 letterbox) back onto the source, inside the hand.
     cv::Mat1f att256, region_att, box_att;

@@ -269,6 +269,7 @@ class ImplantRun {
       }
       lines_.push_back(alt);
     }
+    s.outline = detail::outline_of(region.mask, w);
     cv::Mat1b src_mask;
     cv::resize(region.mask, src_mask, cv::Size(w.src_cols, w.src_rows), 0, 0, cv::INTER_NEAREST);
     drawn_.push_back(

@@ -183,7 +183,9 @@ class NasalRun {
       finding.threshold = suspicious_;
       decision = "no fracture";
     }
-    if (p_ >= suspicious_) finding.peak = results::PixelLocation{peak_src.x, peak_src.y};
+    if (p_ >= suspicious_) finding.peak = detail::location(peak_src, *w_);
+    finding.nasion = detail::location(nasion_src_, *w_);
+    finding.tip = detail::location(tip_src_, *w_);
     data_["probability"] = p_;
     data_["decision"] = decision;
     data_["suspicious"] = p_ >= suspicious_;

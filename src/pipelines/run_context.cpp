@@ -118,6 +118,8 @@ Finding run_checked(const ModelSet& models, const PipelineInfo& info, const std:
     f = error_finding(start_finding(models, std::nullopt), info.kind, e, ctx.data);
   }
   f.timings.insert(f.timings.begin(), ctx.timings.begin(), ctx.timings.end());
+  if (ctx.display && ctx.display->info.window)
+    f.display_window = results::VoiWindow{ctx.display->info.window->center, ctx.display->info.window->width};
   f.domain = ctx.calls.verdicts();
   if (!f.domain.empty() && f.outcome != Outcome::retry) {
     nlohmann::json data = nlohmann::json::parse(f.data_json, nullptr, false);

@@ -177,4 +177,24 @@ cv::Mat1f plane(const inference::Tensor& tensor, int rows, int cols, std::size_t
   return out;
 }
 
+results::PixelLocation location(cv::Point2d p, const Working& w) {
+  return {std::clamp(p.x, 0.0, w.src_cols - 1.0), std::clamp(p.y, 0.0, w.src_rows - 1.0)};
+}
+
+results::Outline outline_of(const cv::Mat1b& mask, const Working& w, std::size_t max_points) {
+  std::vector<std::vector<cv::Point>> contours;
+  cv::findContours(mask.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+  if (contours.empty()) return {};
+  const auto largest = std::max_element(contours.begin(), contours.end(), [](const auto& a, const auto& b) {
+    return cv::contourArea(a) < cv::contourArea(b);
+  });
+  std::vector<cv::Point> poly = *largest;
+  for (double tolerance = 0.75; poly.size() > max_points; tolerance *= 1.5)
+    cv::approxPolyDP(*largest, poly, tolerance, true);
+  if (poly.size() < 3) return {};
+  results::Outline out;
+  for (const auto& p : poly) out.push_back(location(w.to_source({static_cast<double>(p.x), static_cast<double>(p.y)}), w));
+  return out;
+}
+
 } // namespace osteon::pipelines::detail

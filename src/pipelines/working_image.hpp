@@ -12,6 +12,7 @@
 #include "osteon/inference/manifest.hpp"
 #include "osteon/inference/model.hpp"
 #include "osteon/inference/tensor.hpp"
+#include "osteon/results/findings.hpp"
 
 namespace osteon::pipelines::detail {
 
@@ -87,5 +88,13 @@ inference::Tensor to_tensor(const cv::Mat1f& image);
 inference::Tensors entry_inputs(const inference::Manifest& manifest, inference::Tensor image, const Working& w);
 /// A [.., H, W] tensor's plane `index` as an image.
 cv::Mat1f plane(const inference::Tensor& tensor, int rows, int cols, std::size_t index = 0);
+
+/// The outline of a working-image mask's largest part, in source pixels (inside the image), with at
+/// most `max_points` points (Douglas-Peucker, the tolerance grown until it fits): what the SR's
+/// SCOORD and the GSPS draw. Empty when the mask is empty.
+results::Outline outline_of(const cv::Mat1b& mask, const Working& w, std::size_t max_points = 64);
+
+/// A source-pixel point as a results location, clamped inside the source.
+results::PixelLocation location(cv::Point2d source_point, const Working& w);
 
 } // namespace osteon::pipelines::detail

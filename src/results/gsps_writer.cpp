@@ -316,13 +316,22 @@ std::string_view title(AnalysisKind kind) {
 
 } // namespace
 
-ObjectReference write_gsps(const ResultContext& ctx, const Findings& findings, const std::filesystem::path& out) {
+std::optional<ObjectReference> write_gsps(const ResultContext& ctx, const Findings& findings,
+                                          const std::filesystem::path& out) {
   validate_context(ctx);
   const AnalysisKind kind = kind_of(findings);
   const SeriesSpec series = resolve_series(ctx.gsps_series, default_gsps_series(kind));
   const ReportPlan plan = plan_report(findings, ctx.algorithm);  // validates the findings as the SR does
   SourceImage source = load_source(ctx);
   require_inside(plan, source.rows, source.cols);
+  const std::string photometric = get_string(*source.dataset, DCM_PhotometricInterpretation);
+  if (photometric != "MONOCHROME1" && photometric != "MONOCHROME2") {
+    log::info("results.gsps_not_written", {{"kind", kind_name(kind)},
+                                           {"source", source.sop_instance_uid},
+                                           {"reason", "a grayscale presentation state needs a MONOCHROME1/2 source, not " +
+                                                          (photometric.empty() ? std::string("none") : photometric)}});
+    return std::nullopt;
+  }
 
   PresentationState ps;
   // Overlays and curves of the source are left to the viewer's defaults; its shutter and
@@ -350,8 +359,9 @@ ObjectReference write_gsps(const ResultContext& ctx, const Findings& findings, c
 
   const std::string label = fmt::format("OSTEON {}", title(kind));
   check(ps.setPresentationLabel(label.c_str()), "content label");
-  const std::string description = fmt::format("Osteon AI {} {} - not for primary diagnosis", ctx.algorithm.name,
-                                              ctx.algorithm.version);
+  // The disclaimer first: the description holds 64 characters, and an algorithm name may be long.
+  const std::string description =
+      fmt::format("AI, not for primary diagnosis: Osteon {} {}", ctx.algorithm.name, ctx.algorithm.version);
   check(ps.setPresentationDescription(description.substr(0, 64).c_str()), "content description");
   check(ps.setPresentationCreatorsName("Osteon^AI"), "content creator");
 

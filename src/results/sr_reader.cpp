@@ -4,6 +4,8 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmsr/dsrdoc.h>
 
+#include <fmt/format.h>
+
 #include "osteon/core/error.hpp"
 #include "osteon/dicom/dcmtk_bridge.hpp"
 #include "osteon/dicom/dicom_file.hpp"
@@ -29,6 +31,18 @@ std::vector<SrItem> read_sr_items(const std::filesystem::path& file) {
       out.value = std::string(num->getNumericValue().c_str()) + " " + num->getMeasurementUnit().getCodeMeaning().c_str();
     } else if (const auto* code = item.getCodeValuePtr()) {
       out.value = code->getCodeMeaning().c_str();
+    } else if (auto* scoord = item.getSpatialCoordinatesPtr()) {
+      out.graphic_type = DSRTypes::graphicTypeToEnumeratedValue(scoord->getGraphicType());
+      const auto& list = scoord->getGraphicDataList();
+      for (std::size_t i = 1; i <= list.getNumberOfItems(); ++i) {
+        Float32 x = 0, y = 0;
+        if (list.getItem(i, x, y).good()) out.points.insert(out.points.end(), {x, y});
+      }
+      const std::size_t n = out.points.size() / 2;
+      out.value = fmt::format("{}, {} point{}", out.graphic_type, n, n == 1 ? "" : "s");
+    } else if (const auto* image = item.getImageReferencePtr()) {
+      out.image_sop_instance = image->getSOPInstanceUID().c_str();
+      out.value = out.image_sop_instance;
     } else {
       out.value = item.getStringValue().c_str();
     }

@@ -31,6 +31,8 @@ nlohmann::json profile_json(const Profile& p) {
           {"parameters", parameters},
           {"destinations", p.destinations},
           {"sr_class", p.sr_class},
+          {"objects", p.objects},
+          {"objects_for", p.objects_for},
           {"source", p.source}};
 }
 

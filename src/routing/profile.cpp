@@ -26,6 +26,11 @@ double Profile::number(const std::string& key, double fallback) const {
   return it == numbers.end() ? fallback : it->second;
 }
 
+const std::vector<std::string>& Profile::objects_to(const std::string& destination) const {
+  const auto it = objects_for.find(destination);
+  return it == objects_for.end() ? objects : it->second;
+}
+
 std::string normalise(std::string_view value) {
   std::string out;
   for (char c : value) {
@@ -93,8 +98,26 @@ Profile parse_profile(const std::string& text, const std::string& name) {
   }
   if (const auto results_table = root.section("results")) {
     const TomlValue& r = *results_table;
-    r.reject_unknown({"destinations", "sr_class"}, "results");
+    r.reject_unknown({"destinations", "sr_class", "objects", "objects_for"}, "results");
     p.destinations = r.strings("destinations");
+    const auto object_list = [](const TomlValue& table, const char* key) {
+      std::vector<std::string> list = table.strings(key);
+      if (list.empty()) table.at(key).fail(fmt::format("'{}' needs at least one of sr, sc, gsps", key));
+      for (const auto& o : list) {
+        const auto& known = known_result_objects();
+        if (std::find(known.begin(), known.end(), o) == known.end())
+          table.at(key).fail(fmt::format("unknown result object '{}' (known: sr, sc, gsps)", o));
+      }
+      return list;
+    };
+    if (r.contains("objects")) p.objects = object_list(r, "objects");
+    if (const auto per = r.section("objects_for")) {
+      for (const auto& [destination, value] : per->entries()) {
+        if (std::find(p.destinations.begin(), p.destinations.end(), destination) == p.destinations.end())
+          value.fail(fmt::format("objects_for names '{}', which is not one of this profile's destinations", destination));
+        p.objects_for[destination] = object_list(*per, destination.c_str());
+      }
+    }
     r.read("sr_class", p.sr_class);
     if (p.sr_class != "comprehensive3d" && p.sr_class != "comprehensive" && p.sr_class != "enhanced") {
       r.at("sr_class").fail("sr_class must be comprehensive3d, comprehensive or enhanced");

@@ -227,9 +227,9 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     CHECK_THAT(model["card"].get<std::string>(), Catch::Contains("phantom"));
     CHECK(http(node, "GET", "/api/v1/models/none").status == 404);
 
-    // The result objects: the SR as its content tree, the SC as a PNG.
+    // The result objects: the SR as its content tree, the SC as a PNG, the GSPS as what it draws.
     const auto results = get(node, "/api/v1/instances?calling_ae=OSTEON&limit=1000");
-    bool saw_sr = false, saw_sc = false;
+    bool saw_sr = false, saw_sc = false, saw_gsps = false;
     for (const auto& o : results["items"]) {
       const auto reply = http(node, "GET", "/api/v1/results/" + o["sop_instance_uid"].get<std::string>());
       CHECK(reply.status == 200);
@@ -238,12 +238,21 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
         const auto tree = reply.parsed();
         CHECK(tree["content"][0]["value_type"] == "CONTAINER");
         CHECK(!tree["content"][0]["content"].empty());
+      } else if (o["modality"] == "PR") {
+        saw_gsps = true;
+        const auto ps = reply.parsed();
+        CHECK_THAT(ps["label"].get<std::string>(), Catch::StartsWith("OSTEON "));
+        CHECK(std::count(ps["layers"].begin(), ps["layers"].end(), "AI RESULT") == 1);
+        bool disclaimer = false;
+        for (const auto& t : ps["texts"]) disclaimer |= t["text"] == "AI result - not for primary diagnosis";
+        CHECK(disclaimer);
       } else {
         saw_sc = saw_sc || reply.body.substr(1, 3) == "PNG";
       }
     }
     CHECK(saw_sr);
     CHECK(saw_sc);
+    CHECK(saw_gsps);
     CHECK(http(node, "GET", "/api/v1/results/" + uid).status == 404);  // a received image is no result
 
     const auto openapi = get(node, "/api/v1/openapi.json");

@@ -107,25 +107,25 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
     db::Database database(db::database_path(config.node.data_dir), db::Database::Mode::read_only);
     return db::OutboxRepository(database).count("delivered");
   };
-  for (int i = 0; i < 600 && delivered() < 2; ++i) std::this_thread::sleep_for(50ms);
+  for (int i = 0; i < 600 && delivered() < 3; ++i) std::this_thread::sleep_for(50ms);
   engine.stop();
-  REQUIRE(delivered() == 2);
+  REQUIRE(delivered() == 3);
   CHECK(stub->runs == 1);
 
-  // Orthanc holds one study, the source's, with the SR and the SC.
-  CHECK(pacs.instance_count() == 2);
+  // Orthanc holds one study, the source's, with the SR, the SC and the GSPS.
+  CHECK(pacs.instance_count() == 3);
   const auto studies = nlohmann::json::parse(pacs.get("/studies"));
   REQUIRE(studies.size() == 1);
   const auto study = nlohmann::json::parse(pacs.get("/studies/" + studies[0].get<std::string>()));
   CHECK(study["MainDicomTags"]["StudyInstanceUID"] == src.attributes.study_uid);
   CHECK(study["PatientMainDicomTags"]["PatientID"] == "PID-FLOW");
 
-  // Both objects are in the node's own index, and the SR lists the source as evidence.
+  // The three objects are in the node's own index, and the SR lists the source as evidence.
   db::Database database(db::database_path(config.node.data_dir), db::Database::Mode::read_only);
   db::Filter f;
   f.study_uid = src.attributes.study_uid;
   const auto rows = db::InstanceRepository(database).instances(f);
-  REQUIRE(rows.rows.size() == 3);
+  REQUIRE(rows.rows.size() == 4);
   bool evidence_found = false;
   for (const auto& row : rows.rows) {
     const auto path = config.node.data_dir / std::get<std::string>(row[13]);

@@ -155,7 +155,7 @@ TEST_CASE("while the PACS is down deliveries are retried, then delivered once it
 
 TEST_CASE("a destination that rejects our AE title permanently fails the delivery without endless retries", "[delivery]") {
   Fixture f;
-  Node picky(f.dir.path() / "picky", NodeOptions{"", "allowed_callers = [ { ae_title = \"SOMEONE_ELSE\" } ]", "min_free_mb = 0"});
+  Node picky(f.dir.path() / "picky", NodeOptions{"", "allowed_callers = [ { ae_title = \"SOMEONE_ELSE\" } ]", "min_free_mb = 0", "auth = false", ""});
   picky.start();
   f.config.destinations.push_back({"picky", "OSTEON", "127.0.0.1", picky.port()});
   Delivery engine(f, "AI_NODE");

@@ -1,11 +1,14 @@
 // The whole chain through the real node: storescu sends phantoms of each kind; osteon stores,
-// routes, analyses with the shipped models, writes SR + SC into the source's study and delivers
-// them back to the sender (Orthanc), exactly once.
+// routes, analyses with the shipped models, writes SR, SC and GSPS into the source's study and
+// delivers them back to the sender (Orthanc), exactly once; the skull profile of this test sends
+// the sender only SR and GSPS (a per-destination choice).
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "node_with_pacs.hpp"
 
@@ -13,7 +16,40 @@ namespace fs = std::filesystem;
 using namespace osteon::test;
 using nlohmann::json;
 
-TEST_CASE("phantoms of each kind come back from the node as SR and SC in their study, once", "[e2e]") {
+namespace {
+
+const std::string sc_class = "1.2.840.10008.5.1.4.1.1.7";
+const std::string gsps_class = "1.2.840.10008.5.1.4.1.1.11.1";
+
+// The shipped profiles, the skull's sending the sender only the SR and the GSPS.
+fs::path profiles_with_skull_choice(const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const auto& entry : fs::directory_iterator(fs::path(OSTEON_SOURCE_DIR) / "dicom_profiles")) {
+    if (entry.path().extension() != ".toml") continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string body = text.str();
+    if (body.find("pipeline = \"nasal_fracture\"") != std::string::npos)
+      body += "\n[results.objects_for]\nsender = [\"sr\", \"gsps\"]\n";
+    std::ofstream(dir / entry.path().filename()) << body;
+  }
+  return dir;
+}
+
+// What Orthanc holds of a study: SOP class -> the instances' simplified tags.
+std::multimap<std::string, json> pacs_study(const Orthanc& pacs, const std::string& study_uid) {
+  std::multimap<std::string, json> out;
+  for (const auto& id : json::parse(pacs.get("/instances"))) {
+    const auto tags = json::parse(pacs.get("/instances/" + id.get<std::string>() + "/simplified-tags"));
+    if (tags.value("StudyInstanceUID", "") == study_uid) out.emplace(tags.value("SOPClassUID", ""), tags);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("phantoms of each kind come back from the node as SR, SC and GSPS in their study, once", "[e2e]") {
   REQUIRE(orthanc_available());
   TempDir dir;
   std::map<std::string, std::vector<json>> truth;
@@ -24,7 +60,9 @@ TEST_CASE("phantoms of each kind come back from the node as SR and SC in their s
     files.insert(files.end(), made.files.begin(), made.files.end());
   }
 
-  NodeWithPacs fixture(dir.path(), "retry_base_s = 1\n");
+  NodeOptions options;
+  options.routing = "profiles_dir = \"" + profiles_with_skull_choice(dir.path() / "profiles").string() + "\"";
+  NodeWithPacs fixture(dir.path(), "retry_base_s = 1\n", options);
   Orthanc& pacs = fixture.pacs();
   Node& node = fixture.node();
   pacs.start();
@@ -80,6 +118,26 @@ TEST_CASE("phantoms of each kind come back from the node as SR and SC in their s
   }
   CHECK(expected >= done * 2);
   CHECK(pacs.instance_count() == static_cast<int>(expected));
+  // Per source, in its study: the SR, the GSPS that applies to the source image and, except for
+  // the skulls (the profile's choice for the sender), the SC.
+  std::map<std::string, std::string> pipeline_of;
+  for (const auto& j : jobs) pipeline_of[j["sop_instance_uid"].get<std::string>()] = j["pipeline"];
+  for (const auto& [kind, records] : truth) {
+    for (const auto& t : records) {
+      const std::string source = t["sop_uid"];
+      INFO(kind << " " << source);
+      const auto held = pacs_study(pacs, t["study_uid"]);
+      std::size_t srs = 0;
+      for (const auto& [cls, tags] : held) srs += cls.rfind("1.2.840.10008.5.1.4.1.1.88.", 0) == 0;
+      CHECK(srs == 1);
+      REQUIRE(held.count(gsps_class) == 1);
+      const json& gsps = held.find(gsps_class)->second;
+      CHECK(gsps["Modality"] == "PR");
+      CHECK(gsps["ReferencedSeriesSequence"][0]["ReferencedImageSequence"][0]["ReferencedSOPInstanceUID"] == source);
+      CHECK_THAT(gsps["ContentDescription"].get<std::string>(), Catch::Contains("not for primary diagnosis"));
+      CHECK(held.count(sc_class) == (kind == "skull" ? 0u : 1u));
+    }
+  }
   std::set<std::string> source_studies;
   for (const auto& [kind, records] : truth) {
     for (const auto& t : records) source_studies.insert(t["study_uid"].get<std::string>());

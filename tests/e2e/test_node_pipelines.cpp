@@ -176,11 +176,12 @@ TEST_CASE("a hip labelled HAND goes to bone age, is not analysable with a reason
   }
 
   // The results in the source's study: one SR saying "could not analyse: <reason>" with no bone
-  // age measurement, and the SC it references, both indexed as results of this job.
+  // age measurement, the SC it references and the GSPS with the reason, all indexed as results
+  // of this job.
   const auto in_study = ctl_json(node, {"instances", "--study", study});
-  REQUIRE(in_study.size() == 3);
+  REQUIRE(in_study.size() == 4);
   const auto results = rows_where(in_study, "routing", "result of job " + text(job["id"]) + " (bone_age)");
-  REQUIRE(results.size() == 2);
+  REQUIRE(results.size() == 3);
   json sr;
   for (const auto& r : results) {
     if (is_sr_class(r["sop_class_uid"])) sr = r;
@@ -192,9 +193,9 @@ TEST_CASE("a hip labelled HAND goes to bone age, is not analysable with a reason
   CHECK_THAT(dump.output, Catch::Contains("could not analyse: " + reason));
   CHECK_THAT(dump.output, !Catch::Contains("NUM:(,,\"Bone age\")"));
 
-  // Both were queued for the sender, which this node does not know: failed, with the reason.
+  // All three were queued for the sender, which this node does not know: failed, with the reason.
   const auto deliveries = ctl_json(node, {"deliveries", "--study", study});
-  CHECK(deliveries.size() == 2);
+  CHECK(deliveries.size() == 3);
   for (const auto& d : deliveries) {
     CHECK(d["state"] == "failed");
     CHECK_THAT(text(d["last_error"]), Catch::Contains("sender 'MODALITY' is not in delivery.known_peers"));

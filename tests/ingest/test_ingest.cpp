@@ -75,7 +75,7 @@ TEST_CASE("below the free-disk threshold every C-STORE is refused with 0xA700 an
   TempDir dir;
   const auto inputs = make_inputs(dir.path() / "in", 2, 12);
   // More free space than any disk has: the node must refuse rather than accept and lose.
-  Node node(dir.path() / "data", NodeOptions{"", "", "min_free_mb = 1000000000"});
+  Node node(dir.path() / "data", NodeOptions{"", "", "min_free_mb = 1000000000", "auth = false", ""});
   node.start();
   const auto r = store(node.port(), inputs, "STORESCU", {"-v"});
   INFO(r.output);

@@ -26,7 +26,7 @@ std::string association_results(const Node& node) {
 TEST_CASE("calling AEs outside the allow-list and wrong called AEs are rejected with their reason", "[refusals]") {
   TempDir dir;
   Node node(dir.path() / "data",
-            NodeOptions{"", "allowed_callers = [ { ae_title = \"MODALITY1\" }, { ae_title = \"ROUTER\", host = \"10.9.9.9\" } ]", "min_free_mb = 0"});
+            NodeOptions{"", "allowed_callers = [ { ae_title = \"MODALITY1\" }, { ae_title = \"ROUTER\", host = \"10.9.9.9\" } ]", "min_free_mb = 0", "auth = false", ""});
   node.start();
 
   const auto stranger = echo(node.port(), "STRANGER", "OSTEON");
@@ -75,7 +75,7 @@ TEST_CASE("a proposal with only an unsupported SOP class is refused, and the nod
 TEST_CASE("beyond max_associations a new association is rejected as transient, local limit exceeded", "[refusals]") {
   TempDir dir;
   const auto inputs = make_inputs(dir.path() / "in", 30, 32, 1024, 1024);
-  Node node(dir.path() / "data", NodeOptions{"max_associations = 1", "", "min_free_mb = 0"});
+  Node node(dir.path() / "data", NodeOptions{"max_associations = 1", "", "min_free_mb = 0", "auth = false", ""});
   node.start();
   Process busy(store_argv(node.port(), inputs), dir.path() / "busy.log");
   // Wait until the first association is open and storing.

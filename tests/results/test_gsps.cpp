@@ -3,14 +3,10 @@
 // and read back: the graphics sit where the findings are.
 #include <catch2/catch.hpp>
 
-#include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcitem.h>
-
 #include <algorithm>
 #include <future>
 
+#include "osteon/results/gsps_reader.hpp"
 #include "osteon/results/gsps_writer.hpp"
 #include "results_fixture.hpp"
 #include "skip.hpp"
@@ -19,66 +15,11 @@ using namespace osteon::test::results;
 
 namespace {
 
-struct Graphic {
-  std::string layer, type, units;
-  std::vector<float> data;  // x, y pairs
-};
+using Gsps = r::GspsContent;
+using Graphic = r::GspsGraphic;
+using Text = r::GspsText;
 
-struct Text {
-  std::string layer, text, box_units, anchor_units;
-  std::vector<float> box, anchor;  // TLHC x, y, BRHC x, y / x, y
-};
-
-struct Gsps {
-  std::vector<Graphic> graphics;
-  std::vector<Text> texts;
-  std::vector<std::string> layers;
-};
-
-std::string str(DcmItem& item, const DcmTagKey& tag) {
-  OFString v;
-  if (item.findAndGetOFStringArray(tag, v).bad()) return {};
-  return v.c_str();
-}
-
-std::vector<float> floats(DcmItem& item, const DcmTagKey& tag) {
-  std::vector<float> out;
-  const Float32* values = nullptr;
-  unsigned long count = 0;
-  if (item.findAndGetFloat32Array(tag, values, &count).good())
-    for (unsigned long i = 0; i < count; ++i) out.push_back(values[i]);
-  return out;
-}
-
-DcmItem* item_at(DcmItem& parent, const DcmTagKey& sequence, unsigned long i) {
-  DcmItem* item = nullptr;
-  if (parent.findAndGetSequenceItem(sequence, item, static_cast<signed long>(i)).bad()) return nullptr;
-  return item;
-}
-
-Gsps read_gsps(const fs::path& file) {
-  DcmFileFormat ff;
-  REQUIRE(ff.loadFile(file.c_str()).good());
-  DcmDataset& ds = *ff.getDataset();
-  Gsps g;
-  for (unsigned long i = 0; DcmItem* layer = item_at(ds, DCM_GraphicLayerSequence, i); ++i)
-    g.layers.push_back(str(*layer, DCM_GraphicLayer));
-  for (unsigned long i = 0; DcmItem* ann = item_at(ds, DCM_GraphicAnnotationSequence, i); ++i) {
-    const std::string layer = str(*ann, DCM_GraphicLayer);
-    for (unsigned long j = 0; DcmItem* o = item_at(*ann, DCM_GraphicObjectSequence, j); ++j)
-      g.graphics.push_back({layer, str(*o, DCM_GraphicType), str(*o, DCM_GraphicAnnotationUnits), floats(*o, DCM_GraphicData)});
-    for (unsigned long j = 0; DcmItem* t = item_at(*ann, DCM_TextObjectSequence, j); ++j) {
-      Text text{layer, str(*t, DCM_UnformattedTextValue), str(*t, DCM_BoundingBoxAnnotationUnits),
-                str(*t, DCM_AnchorPointAnnotationUnits), {}, {}};
-      text.box = floats(*t, DCM_BoundingBoxTopLeftHandCorner);
-      const auto br = floats(*t, DCM_BoundingBoxBottomRightHandCorner);
-      text.box.insert(text.box.end(), br.begin(), br.end());
-      text.anchor = floats(*t, DCM_AnchorPoint);
-      g.texts.push_back(text);
-    }
-  }
-  return g;
-}
+Gsps read_gsps(const fs::path& file) { return r::read_gsps(file); }
 
 std::vector<Graphic> on_layer(const Gsps& g, const std::string& layer) {
   std::vector<Graphic> out;
@@ -122,7 +63,7 @@ std::vector<Case> write_all(const fs::path& dir) {
     f.chronological_age_months = 138;
     f.sex = r::Sex::female;
     f.hand_outline = hand_outline;
-    out.push_back({src.hand, r::write_gsps(ctx, f, dir / "boneage_gsps.dcm").file});
+    out.push_back({src.hand, r::write_gsps(ctx, f, dir / "boneage_gsps.dcm").value().file});
   }
   {
     auto ctx = make_context(src.skull, r::SrDocumentClass::comprehensive3d, "NasalFxNet");
@@ -134,7 +75,7 @@ std::vector<Case> write_all(const fs::path& dir) {
     f.peak = r::PixelLocation{120, 80};
     f.nasion = r::PixelLocation{100, 60};
     f.tip = r::PixelLocation{140, 110};
-    out.push_back({src.skull, r::write_gsps(ctx, f, dir / "nasal_gsps.dcm").file});
+    out.push_back({src.skull, r::write_gsps(ctx, f, dir / "nasal_gsps.dcm").value().file});
   }
   {
     auto ctx = make_context(src.hip, r::SrDocumentClass::comprehensive3d, "HipImplantNet");
@@ -145,13 +86,14 @@ std::vector<Case> write_all(const fs::path& dir) {
     r::ImplantSide left;
     left.side = r::Laterality::left;
     left.implant_found = false;
-    out.push_back({src.hip, r::write_gsps(ctx, r::ImplantFinding{{right, left}}, dir / "implant_gsps.dcm").file});
+    out.push_back({src.hip, r::write_gsps(ctx, r::ImplantFinding{{right, left}}, dir / "implant_gsps.dcm").value().file});
   }
   {
     auto ctx = make_context(src.hip, r::SrDocumentClass::comprehensive3d, "HipImplantNet");
     ctx.gsps_series.instance_number = 2;
     out.push_back({src.hip, r::write_gsps(ctx, r::NotAnalysable{r::AnalysisKind::implant_id, "no pelvis found"},
                                           dir / "notanalysable_gsps.dcm")
+                                .value()
                                 .file});
   }
   return out;
@@ -203,6 +145,8 @@ TEST_CASE("GSPS of every kind pass dciodvfy, dcmpschk and pixelmed, and draw whe
     CHECK(attribute(c.gsps, "SeriesNumber") == "921");
     const Gsps g = read_gsps(c.gsps);
     CHECK(std::count(g.layers.begin(), g.layers.end(), r::gsps_layer_hand) == 1);
+    CHECK(g.referenced_sop_instance == attribute(c.source, "SOPInstanceUID"));
+    CHECK(g.label == "OSTEON BONE AGE");
     const auto outline = on_layer(g, r::gsps_layer_hand);
     REQUIRE(outline.size() == 1);
     check_outline(outline[0], hand_outline);
@@ -298,4 +242,16 @@ TEST_CASE("GSPS of every kind pass dciodvfy, dcmpschk and pixelmed, and draw whe
     if (run.tool == "pixelmed" && result.output.find("IOD (SOP Class) unrecognized") != std::string::npos)
       WARN("pixelmed " << "cannot validate a GSPS (no IOD description in this version)");
   }
+}
+
+TEST_CASE("A colour source gets no GSPS (a grayscale presentation state cannot apply to it)", "[gsps]") {
+  osteon::test::TempDir dir("osteon-gsps");
+  const Sources src = write_sources(dir.path());
+  auto ctx = make_context(src.hand, r::SrDocumentClass::comprehensive3d, "BoneAgeNet");
+  const auto sc = r::write_sc(ctx, r::AnalysisKind::bone_age, make_overlay(src.hand), dir.path() / "sc.dcm");  // RGB
+  ctx.source_file = sc.file;
+  r::BoneAgeFinding f;
+  f.bone_age_months = 100;
+  CHECK_FALSE(r::write_gsps(ctx, f, dir.path() / "gsps.dcm"));
+  CHECK_FALSE(fs::exists(dir.path() / "gsps.dcm"));
 }

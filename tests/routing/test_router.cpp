@@ -124,6 +124,11 @@ TEST_CASE("profile errors name the file and the line", "[routing]") {
   CHECK_THAT(error_of("[profile]\nid = \"x\"\npipeline = \"bone_age\"\n[match]\nmodality = [\"DX\"]\n"),
              Catch::Contains("body_part synonyms or description"));
   CHECK_THAT(error_of(std::string(minimal) + "[results]\nsr_class = \"basic\"\n"), Catch::Contains("sr_class"));
+  CHECK_THAT(error_of(std::string(minimal) + "[results]\nobjects = [\"sr\", \"pdf\"]\n"),
+             Catch::Contains("p.toml:7") && Catch::Contains("unknown result object 'pdf'"));
+  CHECK_THAT(error_of(std::string(minimal) + "[results]\nobjects = []\n"), Catch::Contains("at least one of sr, sc, gsps"));
+  CHECK_THAT(error_of(std::string(minimal) + "[results]\ndestinations = [\"pacs\"]\n[results.objects_for]\nviewer = [\"sr\"]\n"),
+             Catch::Contains("p.toml:9") && Catch::Contains("'viewer', which is not one of this profile's destinations"));
   CHECK_THAT(error_of("[profile\n"), Catch::Contains("p.toml") && Catch::Contains("syntax error"));
   // Values of the wrong kind are configuration errors with their line, like every other.
   CHECK_THAT(error_of(std::string(minimal) + "[results]\nsr_class = 3\n"),
@@ -153,4 +158,15 @@ TEST_CASE("profile parameters are readable with defaults", "[routing]") {
   CHECK(nasal->number("definite_threshold", 0) > nasal->number("suspicious_threshold", 1));
   CHECK(nasal->number("absent", 42.0) == 42.0);
   CHECK(nasal->destinations == std::vector<std::string>{"sender"});
+}
+
+TEST_CASE("a profile chooses which result objects each destination gets; all three by default", "[routing]") {
+  const auto all = parse_profile(std::string(minimal) + "[results]\ndestinations = [\"pacs\", \"viewer\"]\n", "p.toml");
+  CHECK(all.objects_to("pacs") == std::vector<std::string>{"sr", "sc", "gsps"});
+  const auto chosen = parse_profile(std::string(minimal) +
+                                        "[results]\ndestinations = [\"pacs\", \"viewer\"]\nobjects = [\"sr\", \"sc\"]\n"
+                                        "[results.objects_for]\nviewer = [\"gsps\"]\n",
+                                    "p.toml");
+  CHECK(chosen.objects_to("pacs") == std::vector<std::string>{"sr", "sc"});
+  CHECK(chosen.objects_to("viewer") == std::vector<std::string>{"gsps"});
 }

@@ -33,6 +33,7 @@ Node::Node(fs::path data_dir, const NodeOptions& options, const std::string& ext
   cfg << "[node]\nport = " << port_ << "\ndata_dir = \"" << data_dir_.string() << "\"\nshutdown_grace_s = 5\n"
       << options.node << "\n[security]\n" << options.security << "\n[storage]\n" << options.storage << "\n"
       << "[http]\nport = " << http_port_ << "\n" << options.http << "\n" << extra_sections << "\n";
+  if (!options.routing.empty()) cfg << "[routing]\n" << options.routing << "\n";
 }
 
 Node::~Node() {

@@ -17,6 +17,7 @@ struct NodeOptions {
   // Lines for [http]. The authentication test and the browser test log in; the others read the
   // API without users (allowed on loopback only).
   std::string http = "auth = false";
+  std::string routing;  // lines for [routing]; empty: no section (the built-in profiles)
 };
 
 class Node {

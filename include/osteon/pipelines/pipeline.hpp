@@ -46,6 +46,9 @@ struct Finding {
   // overlay and the burned-in text including "not for primary diagnosis").
   std::optional<results::Findings> result;
   std::optional<results::ScContent> illustration;
+  // The VOI window the source was displayed with (its own or the automatic one), for the GSPS of
+  // a source that has none.
+  std::optional<results::VoiWindow> display_window;
 };
 
 /// The values a routing profile sets for its pipeline (operating points, limits), by name.

@@ -5,6 +5,7 @@
 // primary diagnosis" with the algorithm. In the source's study, its own series. Built with
 // DCMTK's dcmpstat. DCMTK-free header.
 #include <filesystem>
+#include <optional>
 
 #include "osteon/results/findings.hpp"
 #include "osteon/results/result_context.hpp"
@@ -23,7 +24,10 @@ inline constexpr const char* gsps_layer_implant = "IMPLANT OUTLINE";  // implant
 /// a CIRCLE around the anomaly peak, POINTs for the nasal landmarks, each labelled; a text block
 /// in DISPLAY units at the top left (disclaimer, algorithm and version, the findings). VOI: the
 /// source's first window, else ctx.window, else none. NotAnalysable findings: the text block
-/// with the reason only. Throws osteon::Error as write_sr does.
-ObjectReference write_gsps(const ResultContext& ctx, const Findings& findings, const std::filesystem::path& out);
+/// with the reason only. A source that is not greyscale (MONOCHROME1/2) gets none: nothing is
+/// written and nothing returned (it would need a Color Softcopy Presentation State, which
+/// DCMTK 3.6.7 cannot make). Throws osteon::Error as write_sr does.
+std::optional<ObjectReference> write_gsps(const ResultContext& ctx, const Findings& findings,
+                                          const std::filesystem::path& out);
 
 } // namespace osteon::results

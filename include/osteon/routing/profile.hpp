@@ -44,10 +44,22 @@ struct Profile {
   std::map<std::string, std::string> texts;  // [parameters] string values
   std::vector<std::string> destinations;     // names of result destinations ("sender" = back to it)
   std::string sr_class = "comprehensive3d";  // comprehensive3d, comprehensive, enhanced
+  // Which result objects each destination gets: "sr", "sc", "gsps". `objects` for every
+  // destination (default all three), `objects_for` per destination name.
+  std::vector<std::string> objects{"sr", "sc", "gsps"};
+  std::map<std::string, std::vector<std::string>> objects_for;
   std::string source;                        // file it came from
 
   double number(const std::string& key, double fallback) const;
+  /// The objects `destination` gets (objects_for, else objects).
+  const std::vector<std::string>& objects_to(const std::string& destination) const;
 };
+
+/// The result object kinds a profile may send.
+inline const std::vector<std::string>& known_result_objects() {
+  static const std::vector<std::string> names{"sr", "sc", "gsps"};
+  return names;
+}
 
 /// Upper case, '_' as space, runs of spaces collapsed, trimmed: "l_hand " -> "L HAND".
 std::string normalise(std::string_view value);
