@@ -79,6 +79,6 @@ BoneAgeSdOutcome bone_age_sd_score(double bone_age, std::optional<double> chrono
   return out;
 }
 
-std::string_view bone_age_reference_name() { return "Greulich & Pyle 1959 (Brush Foundation Study)"; }
+std::string_view bone_age_reference_name() { return "Greulich & Pyle 1959, Brush Foundation Study"; }
 
 } // namespace osteon::results

@@ -44,6 +44,21 @@ struct Layer {
   Rgb colour;
 };
 
+// An outline's bounding box, for its label.
+struct Box {
+  double x0, y0, x1, y1;
+};
+Box box_of(const Outline& o) {
+  Box b{o.front().column, o.front().row, o.front().column, o.front().row};
+  for (const auto& p : o) {
+    b.x0 = std::min(b.x0, p.column);
+    b.y0 = std::min(b.y0, p.row);
+    b.x1 = std::max(b.x1, p.column);
+    b.y1 = std::max(b.y1, p.row);
+  }
+  return b;
+}
+
 class Canvas {
  public:
   Canvas(PresentationState& ps, const SourceImage& source) : ps_(ps), source_(source) {
@@ -94,9 +109,21 @@ class Canvas {
     graphic(layer, DVPST_circle, data);
   }
 
+  /// A label for what lies in `around`, pointing at `anchor`: below it when there is room, else
+  /// beside it (right, then left), else inside at its bottom left.
+  void label_around(const char* layer, const std::string& text, const Box& around, const PixelLocation& anchor) {
+    const double w = width_of(text), h = 1.4 * font_;
+    PixelLocation at{around.x0, around.y0 + (around.y1 - around.y0) / 2};
+    if (around.y1 + 0.5 * font_ + h <= source_.rows) at = {around.x0, around.y1 + 0.5 * font_};
+    else if (around.x1 + font_ + w <= source_.cols) at.column = around.x1 + font_;
+    else if (around.x0 - font_ - w >= 0) at.column = around.x0 - font_ - w;
+    else at = {around.x0 + font_, around.y1 - 2 * h};
+    label(layer, text, at, anchor);
+  }
+
   /// A label at `at` (its bounding box's top left, kept inside the image), pointing at `anchor`.
   void label(const char* layer, const std::string& text, PixelLocation at, const PixelLocation& anchor) {
-    const double w = std::min<double>(source_.cols, 0.6 * font_ * static_cast<double>(text.size()));
+    const double w = width_of(text);
     const double h = 1.4 * font_;
     double x = std::clamp(at.column + 0.5, 0.0, std::max(0.0, source_.cols - w));
     double y = std::clamp(at.row + 0.5, 0.0, std::max(0.0, source_.rows - h));
@@ -126,6 +153,10 @@ class Canvas {
   double font() const { return font_; }
 
  private:
+  double width_of(const std::string& text) const {
+    return std::min<double>(source_.cols, 0.6 * font_ * static_cast<double>(text.size()));
+  }
+
   static void append(std::vector<Float32>& data, const PixelLocation& p) {
     data.push_back(static_cast<Float32>(p.column + 0.5));
     data.push_back(static_cast<Float32>(p.row + 0.5));
@@ -173,21 +204,6 @@ std::string side_words(Laterality side) {
 
 std::string signed_decimal(double v, int decimals) { return (v > 0 ? "+" : "") + format_decimal(v, decimals); }
 
-// Top left of an outline's bounding box and its bottom left, for labels.
-struct Box {
-  double x0, y0, x1, y1;
-};
-Box box_of(const Outline& o) {
-  Box b{o.front().column, o.front().row, o.front().column, o.front().row};
-  for (const auto& p : o) {
-    b.x0 = std::min(b.x0, p.column);
-    b.y0 = std::min(b.y0, p.row);
-    b.x1 = std::max(b.x1, p.column);
-    b.y1 = std::max(b.y1, p.row);
-  }
-  return b;
-}
-
 struct Drawing {
   std::vector<std::string> lines;  // the findings, for the text block
 };
@@ -217,7 +233,7 @@ Drawing draw_bone_age(Canvas& canvas, const BoneAgeFinding& f, const ReportPlan&
       label += fmt::format(" (age {} y, {} mo)", format_decimal(*f.chronological_age_months / 12.0, 1),
                            signed_decimal(f.bone_age_months - *f.chronological_age_months, 1));
     if (sd.sd) label += fmt::format(", SD {}", signed_decimal(sd.sd->score, 2));
-    canvas.label(gsps_layer_hand, label, {b.x0, b.y1 + canvas.font() * 0.5}, {b.x0, b.y1});
+    canvas.label_around(gsps_layer_hand, label, b, {b.x0, b.y1});
   }
   return d;
 }
@@ -285,7 +301,7 @@ Drawing draw_implant(Canvas& canvas, const ImplantFinding& f) {
     const RegionPlan closed = outline_region(side.outline, "implant outline");
     canvas.polyline(gsps_layer_implant, closed.points);
     const Box b = box_of(closed.points);
-    canvas.label(gsps_layer_implant, words, {b.x0, b.y1 + canvas.font() * 0.5}, {b.x0, b.y1});
+    canvas.label_around(gsps_layer_implant, words, b, {b.x0, b.y1});
   }
   return d;
 }
@@ -351,8 +367,8 @@ std::optional<ObjectReference> write_gsps(const ResultContext& ctx, const Findin
       },
       findings);
   std::vector<std::string> lines{"AI result - not for primary diagnosis",
-                                 fmt::format("Osteon {} {}, trained on {}", ctx.algorithm.name, ctx.algorithm.version,
-                                             ctx.algorithm.training_data)};
+                                 fmt::format("Osteon {} {}", ctx.algorithm.name, ctx.algorithm.version),
+                                 "Trained on " + ctx.algorithm.training_data};
   lines.insert(lines.end(), drawing.lines.begin(), drawing.lines.end());
   canvas.layer({gsps_layer_text, "AI result text - not for primary diagnosis", {0xFFFF, 0xFFFF, 0xFFFF}});
   canvas.text_block(gsps_layer_text, lines);

@@ -34,7 +34,7 @@ BoneAgeSdOutcome bone_age_sd_score(double bone_age_months, std::optional<double>
 /// The reference SD (months) at a chronological age, or nothing outside the table's range.
 std::optional<double> bone_age_reference_sd(double chronological_age_months, Sex sex);
 
-/// "Greulich & Pyle 1959 (Brush Foundation Study)": the reference, for SR, SC and GSPS text.
+/// "Greulich & Pyle 1959, Brush Foundation Study": the reference, for SR, SC and GSPS text.
 std::string_view bone_age_reference_name();
 
 } // namespace osteon::results
