@@ -150,6 +150,10 @@ const screens = {
       el('div', {class: 'cards'},
         card('Studies', stats.studies), card('Instances', stats.instances), card('Stores failed', stats.stores_failed),
         card('Free disk', `${(system.free_disk_bytes / 2 ** 30).toFixed(1)} GiB`), card('Uptime', `${system.uptime_s} s`)),
+      system.retention ? el('p', {class: 'muted'},
+        `Storage retention: ${['pending', 'kept', 'purgeable', 'purged'].map(k => `${k} ${(system.retention.bytes[k] / 2 ** 20).toFixed(1)} MiB`).join(', ')}` +
+        (system.retention.next_purge_at ? `; next purge at ${system.retention.next_purge_at}` : '') +
+        (system.retention.status ? `; ${system.retention.status}` : '')) : '',
       el('div', {class: 'charts'},
         chart('Throughput, last hour (per minute)', minutes, [
           {name: 'images received', values: column('received'), color: '#2457a6'},

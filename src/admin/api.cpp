@@ -82,9 +82,14 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
     if (const auto why = spool_problem(view.data_dir)) reasons.push_back(*why);
     try {
       const auto free = view.free_bytes();
-      if (free < view.min_free_bytes)
-        reasons.push_back(fmt::format("free disk {} MB is below storage.min_free_mb ({} MB)", free >> 20,
-                                      view.min_free_bytes >> 20));
+      if (free < view.min_free_bytes) {
+        std::string why = fmt::format("free disk {} MB is below storage.min_free_mb ({} MB)", free >> 20,
+                                      view.min_free_bytes >> 20);
+        if (view.retention_status) {
+          if (const auto r = view.retention_status(); !r.empty()) why += "; " + r;
+        }
+        reasons.push_back(why);
+      }
     } catch (const std::exception& e) {
       reasons.push_back(fmt::format("free disk: {}", e.what()));
     }
@@ -138,6 +143,14 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
     }
     const auto now = std::chrono::system_clock::now();
     std::error_code ec;
+    json retention = nullptr;
+    if (view.retention) {
+      const auto r = view.retention();
+      retention = {{"bytes", {{"pending", r.pending}, {"kept", r.kept}, {"purgeable", r.purgeable}, {"purged", r.purged}}},
+                   {"next_purge_at", r.next_purge_at.empty() ? json(nullptr) : json(r.next_purge_at)},
+                   {"last_purged_at", r.last_purged_at.empty() ? json(nullptr) : json(r.last_purged_at)},
+                   {"status", r.status}};
+    }
     return json_response({
         {"version", view.version},
         {"ae_title", view.ae_title},
@@ -147,6 +160,7 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
         {"data_dir", fs::absolute(view.data_dir, ec).string()},
         {"free_disk_bytes", view.free_bytes()},
         {"min_free_bytes", view.min_free_bytes},
+        {"retention", retention},
         {"models", models},
         {"pipelines", pipelines},
         {"destinations", destinations},

@@ -9,6 +9,7 @@
 #include "osteon/core/log.hpp"
 #include "osteon/db/outbox_repository.hpp"
 #include "osteon/db/pause_repository.hpp"
+#include "osteon/db/retention_repository.hpp"
 
 using nlohmann::json;
 
@@ -20,9 +21,18 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
       db::JobFilter f;
       f.id = r.param("id");
       db::JobRepository jobs(d);
-      if (jobs.jobs(f).rows.empty()) throw Error(Errc::not_found, fmt::format("job {} not found", r.param("id")));
+      const auto found = jobs.jobs(f);
+      if (found.rows.empty()) throw Error(Errc::not_found, fmt::format("job {} not found", r.param("id")));
       const int n = jobs.rerun(f);
-      if (n == 0) throw Error(Errc::invalid_argument, fmt::format("job {} is queued or running already", r.param("id")));
+      if (n == 0) {
+        const auto uid = std::get<std::string>(found.rows.at(0).at(1));  // kJobList: id, sop_instance_uid, ...
+        if (const auto purged = db::RetentionRepository(d).purged_at(uid))
+          throw Error(Errc::invalid_argument,
+                      fmt::format("job {} cannot run again: its image was purged by retention at {} (the findings and "
+                                  "results stay)",
+                                  r.param("id"), *purged));
+        throw Error(Errc::invalid_argument, fmt::format("job {} is queued or running already", r.param("id")));
+      }
       db::AuditRepository(d).append(
           console_event(r, db::audit::application_activity, 'U', fmt::format("re-run of job {}", r.param("id"))));
       return json_response({{"rerun", n}});

@@ -11,6 +11,7 @@
 #include "osteon/core/clock.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/db/outbox_repository.hpp"
+#include "osteon/db/retention_repository.hpp"
 #include "osteon/db/table_json.hpp"
 #include "osteon/imaging/decoder.hpp"
 #include "osteon/imaging/geometry.hpp"
@@ -24,6 +25,12 @@ using nlohmann::json;
 namespace osteon::admin {
 
 namespace {
+
+// The file of an instance retention has deleted: a clear 404, not a decoding error.
+void throw_if_purged(Connections& readers, const std::string& uid) {
+  const auto purged = readers.with([&](db::Database& d) { return db::RetentionRepository(d).purged_at(uid); });
+  if (purged) throw Error(Errc::not_found, fmt::format("instance {} was purged by retention at {}; its row and findings stay", uid, *purged));
+}
 
 json job_with_timeline(db::Database& d, const std::string& id) {
   db::JobFilter jf;
@@ -199,6 +206,7 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
     const int size = static_cast<int>(r.integer("size", 512, 16, 2048));
     const auto stored = readers->with([&](db::Database& d) { return db::InstanceRepository(d).find(r.param("uid")); });
     if (!stored) throw Error(Errc::not_found, fmt::format("instance {} not found", r.param("uid")));
+    throw_if_purged(*readers, r.param("uid"));
     auto image = imaging::decode_file(view.data_dir / stored->path);
     const double scale = std::min(1.0, static_cast<double>(size) / std::max(image.rows(), image.cols()));
     if (scale < 1.0) {
@@ -220,6 +228,7 @@ void add_record_routes(Router& router, const NodeView& view, const std::shared_p
       throw Error(Errc::not_found, fmt::format("no result object {}", r.param("uid")));
     audit(*writers, r, db::audit::instances_accessed, 'R', fmt::format("result object ({}) read through the console", stored->attributes.modality),
           {stored->attributes.study_uid, r.param("uid"), stored->attributes.patient_id});
+    throw_if_purged(*readers, r.param("uid"));
     const auto file = view.data_dir / stored->path;
     if (stored->attributes.modality == "PR") {
       // A presentation state has no pixels: what it draws on the analysed image, by layer.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "osteon/core/duration.hpp"
 #include "osteon/core/embedded.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/toml_reader.hpp"
@@ -41,14 +42,39 @@ void read_audit(const TomlValue& section, AuditConfig& into) {
     section.fail("audit.syslog_cert_file and audit.syslog_key_file go together");
 }
 
+void read_duration(const TomlValue& section, const char* key, std::chrono::seconds& into) {
+  if (!section.contains(key)) return;
+  std::string text;
+  section.read(key, text);
+  try {
+    into = parse_duration(text, fmt::format("retention.{}", key));
+  } catch (const Error& e) {
+    section.at(key).fail(e.what());
+  }
+}
+
+void read_retention(const TomlValue& section, RetentionConfig& into) {
+  section.reject_unknown({"enabled", "keep_after_done", "keep_unrouted", "keep_results", "high_water_mb", "interval",
+                          "max_per_second"},
+                         "retention");
+  section.read("enabled", into.enabled);
+  read_duration(section, "keep_after_done", into.keep_after_done);
+  read_duration(section, "keep_unrouted", into.keep_unrouted);
+  read_duration(section, "keep_results", into.keep_results);
+  read_duration(section, "interval", into.interval);
+  section.read("high_water_mb", into.high_water_mb);
+  section.read("max_per_second", into.max_per_second);
+}
+
 } // namespace
 
 Config parse_config(const std::string& text, const std::string& name) {
   const TomlValue root = TomlValue::parse(text, name);
   Config c;
   c.source = name;
-  root.reject_unknown({"node", "security", "storage", "routing", "jobs", "delivery", "inference", "http", "audit", "log"},
-                      "top level");
+  root.reject_unknown(
+      {"node", "security", "storage", "routing", "jobs", "delivery", "inference", "http", "audit", "retention", "log"},
+      "top level");
   if (const auto t = root.section("node")) read_node(*t, c.node);
   if (const auto t = root.section("security")) dimse::read_config(*t, c.security);
   if (const auto t = root.section("storage")) read_storage(*t, c.storage);
@@ -58,6 +84,7 @@ Config parse_config(const std::string& text, const std::string& name) {
   if (const auto t = root.section("inference")) inference::read_config(*t, c.inference);
   if (const auto t = root.section("http")) admin::read_config(*t, c.http);
   if (const auto t = root.section("audit")) read_audit(*t, c.audit);
+  if (const auto t = root.section("retention")) read_retention(*t, c.retention);
   if (const auto t = root.section("log")) log::read_config(*t, c.log);
   validate(c);
   return c;
@@ -92,6 +119,16 @@ void validate(const Config& c) {
   log::validate(c.log, bad);
   if (!c.audit.syslog_host.empty() && (c.audit.syslog_port < 1 || c.audit.syslog_port > 65535))
     bad("audit.syslog_port must be 1 to 65535");
+  if (c.retention.high_water_mb < 0) bad("retention.high_water_mb must not be negative");
+  if (c.retention.high_water_mb > 0 && c.retention.high_water_mb < c.storage.min_free_mb)
+    bad("retention.high_water_mb must be at least storage.min_free_mb (purging starts above the refusal threshold)");
+  if (c.retention.interval.count() < 1) bad("retention.interval must be at least 1s");
+  if (c.retention.max_per_second < 1) bad("retention.max_per_second must be at least 1");
+}
+
+std::int64_t high_water_bytes(const Config& c) {
+  const std::int64_t mb = c.retention.high_water_mb > 0 ? c.retention.high_water_mb : 2 * c.storage.min_free_mb;
+  return mb * 1024 * 1024;
 }
 
 } // namespace osteon::app

@@ -1,6 +1,7 @@
 #include "osteon/app/ingest.hpp"
 
 #include <chrono>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -9,6 +10,7 @@
 #include "osteon/core/log.hpp"
 #include "osteon/core/metrics.hpp"
 #include "osteon/core/sha256.hpp"
+#include "osteon/db/retention_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -123,9 +125,24 @@ dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, st
     } catch (const Error& e) {
       log::error("spool.statvfs_failed", {{"error", e.what()}});
     }
-    if (free_bytes < config_.storage.min_free_mb * 1024 * 1024) {
+    const std::int64_t min_free = config_.storage.min_free_mb * 1024 * 1024;
+    if (space_low_ && free_bytes < high_water_bytes_) space_low_();
+    // Below the refusal threshold with retention on: give the purger a moment to make room for
+    // this store before refusing it (it deletes what nothing needs, oldest first).
+    for (int waited = 0; space_low_ && free_bytes < min_free && waited < 40; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      try {
+        free_bytes = spool_.free_bytes();
+      } catch (const Error&) {
+        break;
+      }
+    }
+    if (free_bytes < min_free) {
       --in_flight_;
       refusal.error_comment = "disk space below the configured minimum";
+      if (space_why_) {
+        if (const auto why = space_why_(); !why.empty()) refusal.error_comment += "; " + why;
+      }
     } else {
       return {true, spool_.new_temp_path(), 0, {}};
     }
@@ -138,6 +155,12 @@ dimse::StoreAdmission Ingest::admit_store(const dimse::AssociationInfo& info, st
   audit(e);
   metrics::add("osteon_cstore_total", {{"status", fmt::format("{:04X}", refusal.status)}, {"calling_ae", info.calling_ae}});
   return refusal;
+}
+
+void Ingest::on_space_low(std::int64_t high_water_bytes, std::function<void()> wake, std::function<std::string()> why) {
+  high_water_bytes_ = high_water_bytes;
+  space_low_ = std::move(wake);
+  space_why_ = std::move(why);
 }
 
 std::vector<Ingest::OpenAssociation> Ingest::open_associations() const {
@@ -210,9 +233,15 @@ dimse::StoreOutcome Ingest::persist(const dimse::AssociationInfo& info, const di
   {
     std::lock_guard lock(db_mutex_);
     if (repository_.contains(attrs.sop_instance_uid)) {
-      log::info("store.duplicate", {{"assoc", info.id}, {"sop", attrs.sop_instance_uid}});
+      // A duplicate is acknowledged and not stored again, also when retention has purged the
+      // first copy: the image was analysed and its results delivered (README "Storage retention").
+      const auto purged = db::RetentionRepository(database_).purged_at(attrs.sop_instance_uid);
+      log::info("store.duplicate", {{"assoc", info.id}, {"sop", attrs.sop_instance_uid},
+                                    {"purged_at", purged.value_or("")}});
       auto e = by_caller(info, db::audit::instances_transferred, std::nullopt, 'C', db::audit::success,
-                         "already stored: not stored again");
+                         purged ? "already stored and analysed; its file was purged by retention at " + *purged +
+                                      ": not stored again"
+                                : std::string("already stored: not stored again"));
       e.study_uid = attrs.study_uid;
       e.sop_instance_uid = attrs.sop_instance_uid;
       e.patient_id = attrs.patient_id;

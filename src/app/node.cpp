@@ -20,6 +20,7 @@
 #include "osteon/admin/web.hpp"
 #include "osteon/app/audit_forwarder.hpp"
 #include "osteon/app/ingest.hpp"
+#include "osteon/app/purger.hpp"
 #include "osteon/app/result_publisher.hpp"
 #include "osteon/delivery/outbox.hpp"
 #include "osteon/jobs/analysis.hpp"
@@ -230,12 +231,26 @@ int run_node(const Config& config) {
       jobs::add_analysis_queues(engine, analysis->slots, analysis_settings, publisher);
       engine.start();
 
+      // Retention: deletes what nothing needs any more, in its own thread; ingest wakes it when
+      // the disk falls below the high-water mark.
+      Purger purger(config.node.data_dir, config.retention, profiles, high_water_bytes(config), {},
+                    [&spool] { return spool.free_bytes(); });
+      purger.start();
       Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });
+      if (config.retention.enabled)
+        ingest.on_space_low(high_water_bytes(config), [&purger] { purger.wake(); }, [&purger] { return purger.status(); });
       dimse::StorageScp scp(config.node, config.security, ingest);
       scp.start();
 
       // The admin console (HTTP: web UI, API, metrics), reading the database the node writes.
       admin::NodeView view = node_view(config, *analysis, spool, router, outbox);
+      view.retention_status = [&purger] { return purger.status(); };
+      view.retention = [&purger, &config] {
+        db::Database connection(db::database_path(config.node.data_dir), db::Database::Mode::read_only);
+        const auto plan = purger.plan(connection);
+        return admin::NodeView::Retention{plan.pending_bytes, plan.kept_bytes,   plan.purgeable_bytes, plan.purged_bytes,
+                                          plan.next_purge_at, plan.last_purged_at, purger.status()};
+      };
       view.open_associations = [&ingest] {
         std::vector<admin::LiveAssociation> out;
         for (const auto& a : ingest.open_associations())
@@ -294,6 +309,7 @@ int run_node(const Config& config) {
       // use their grace period); queued ones, and those stored meanwhile, resume at the next start.
       engine.stop();
       scp.wait();
+      purger.stop();
       http.stop();
       node_event(db::audit::application_stop, fmt::format("Osteon {} stopped", OSTEON_VERSION));
       if (forwarder) forwarder->stop();  // sends what waits, the stop included, for a few seconds

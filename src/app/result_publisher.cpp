@@ -95,6 +95,7 @@ void ResultPublisher::publish(db::Database& database, const jobs::PublishRequest
     row.calling_ae = config_.node.ae_title;
     row.received_at = utc_timestamp();
     row.path = dicom::Spool::relative_path(a);
+    row.derived_from = req.source.sop_instance_uid;
     if (repo.contains(a.sop_instance_uid)) {
       fs::remove(tmp);  // a re-run of the same job: the object is already stored
     } else {

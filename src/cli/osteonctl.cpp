@@ -21,6 +21,7 @@
 #include "osteon/routing/decision_json.hpp"
 
 #include "osteon/app/config.hpp"
+#include "osteon/app/purger.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
@@ -168,7 +169,7 @@ int main(int argc, char** argv) {
   auto* series = cli.add_subcommand("series", "Series with their instance counts");
   auto* instances = cli.add_subcommand("instances", "Stored instances: UIDs, body part, size, sha256, path");
   auto* associations = cli.add_subcommand("associations", "Associations: peer, AE titles, counts, result");
-  auto* stats = cli.add_subcommand("stats", "Totals: studies, series, instances, bytes, associations");
+  auto* stats = cli.add_subcommand("stats", "Totals: studies, series, instances, bytes, associations; bytes per retention state (pending, kept, purgeable, purged) and the next purge");
   osteon::db::JobFilter job_filter;
   auto* jobs = cli.add_subcommand("jobs", "Analysis jobs: pipeline, state (queued, running, done, not-analysable, failed), reason, timings");
   auto* findings = cli.add_subcommand("findings", "What finished jobs found, with model name, version and hash");
@@ -178,6 +179,12 @@ int main(int argc, char** argv) {
   deliveries->add_option("--destination", outbox_filter.destination, "Destination name (or 'sender')");
   deliveries->add_option("--study", outbox_filter.study_uid, "Study Instance UID");
   deliveries->add_option("--limit", outbox_filter.limit, "At most this many rows (default 1000)")->check(CLI::PositiveNumber);
+  bool purge_dry_run = false, purge_now = false;
+  auto* purge = cli.add_subcommand(
+      "purge", "Storage retention ([retention] of --config, else the defaults): --dry-run lists what would be deleted "
+               "now and the space it frees; --now deletes it (writes; safe while the node runs)");
+  purge->add_flag("--dry-run", purge_dry_run, "Only list what would go, and how much space it frees");
+  purge->add_flag("--now", purge_now, "Delete it now (row marked, file deleted, row marked purged)");
   std::int64_t retry_id = 0;
   auto* retry = cli.add_subcommand("retry", "Queue a failed delivery again (writes, like pause and resume)");
   retry->add_option("id", retry_id, "Delivery id (see 'deliveries')")->required();
@@ -315,6 +322,51 @@ int main(int argc, char** argv) {
       std::cerr << what << "\n";
       return 0;
     }
+    // Retention works on the data directory of the database, with the rules and profiles of the
+    // configuration given (or the defaults).
+    const auto retention = [&] {
+      const auto config = config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
+      const auto profiles = config.routing.profiles_dir.empty() ? osteon::routing::builtin_profiles()
+                                                                : osteon::routing::load_profiles(config.routing.profiles_dir);
+      return std::make_unique<osteon::app::Purger>(std::filesystem::path(db_file).parent_path(), config.retention,
+                                                   profiles, osteon::app::high_water_bytes(config));
+    };
+    if (purge->parsed()) {
+      if (purge_dry_run == purge_now)
+        throw osteon::Error(osteon::Errc::invalid_argument, "purge needs --dry-run or --now (one of them)");
+      osteon::db::Database database(db_file, purge_now ? osteon::db::Database::Mode::read_write
+                                                       : osteon::db::Database::Mode::read_only);
+      osteon::db::require_schema(database);
+      const auto purger = retention();
+      if (purge_now) {
+        const auto result = purger->run_once(database);
+        const std::string what =
+            fmt::format("purge: {} file(s), {} bytes deleted ({} whose keep time ran out, {} for disk space)",
+                        result.files, result.bytes, result.by_age, result.by_disk);
+        osteon::db::AuditRepository(database).append(local_event(what));
+        std::cout << what << (result.still_below ? "; free space is still below the high-water mark" : "") << "\n";
+        return 0;
+      }
+      const auto plan = purger->plan(database);
+      osteon::db::Table t;
+      t.columns = {"sop_instance_uid", "kind", "profile", "size_bytes", "done_at", "path"};
+      const char* kinds[] = {"routed", "unrouted", "result"};
+      for (const auto& item : plan.items) {
+        if (item.state != "purgeable") continue;
+        t.rows.push_back({item.file.sop_instance_uid, std::string(kinds[static_cast<int>(item.file.kind)]),
+                          item.file.profile, item.file.size_bytes, item.file.done_at, item.file.path});
+      }
+      if (json) {
+        print_json(t, false);
+      } else {
+        print_table(t);
+        std::cout << fmt::format("would free {} bytes ({} files); {} bytes are still needed, {} bytes kept for their "
+                                 "keep time{}\n",
+                                 plan.purgeable_bytes, plan.purgeable_files, plan.pending_bytes, plan.kept_bytes,
+                                 plan.next_purge_at.empty() ? "" : " (the first goes at " + plan.next_purge_at + ")");
+      }
+      return 0;
+    }
     if (retry->parsed()) {
       osteon::db::Database database(db_file);
       osteon::db::require_schema(database);
@@ -342,7 +394,21 @@ int main(int argc, char** argv) {
       if (audit_failures) audit_filter.failures = "1";
       table = osteon::db::AuditRepository(database).list(audit_filter);
     }
-    else table = repo.stats();
+    else {
+      table = repo.stats();
+      // Bytes per retention state, and when the next file's keep time runs out.
+      const auto plan = retention()->plan(database);
+      for (const auto& [column, value] :
+           {std::pair<const char*, osteon::db::Value>{"bytes_pending", plan.pending_bytes},
+            {"bytes_kept", plan.kept_bytes},
+            {"bytes_purgeable", plan.purgeable_bytes},
+            {"bytes_purged", plan.purged_bytes},
+            {"next_purge_at", plan.next_purge_at},
+            {"last_purged_at", plan.last_purged_at}}) {
+        table.columns.push_back(column);
+        table.rows.at(0).push_back(value);
+      }
+    }
     if (json) print_json(table, stats->parsed());
     else print_table(table);
     return 0;

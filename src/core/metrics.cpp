@@ -54,6 +54,9 @@ const std::vector<Definition>& definitions() {
       {{"osteon_free_disk_bytes", "gauge", "Free bytes on the spool's file system."}},
       {{"osteon_database_bytes", "gauge", "Size of the index database (main file and write-ahead log)."}},
       {{"osteon_uptime_seconds", "gauge", "Seconds since the node started."}},
+      {{"osteon_purged_files_total", "counter", "Stored files deleted by retention, by reason (age: their keep time ran out; disk: free space below the high-water mark)."}},
+      {{"osteon_purged_bytes_total", "counter", "Bytes of stored files deleted by retention, by reason."}},
+      {{"osteon_retention_bytes", "gauge", "Bytes of stored files by retention state: pending (still needed), kept (kept for their keep time), purgeable, purged."}},
   };
   return all;
 }

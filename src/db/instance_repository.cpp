@@ -80,10 +80,12 @@ bool InstanceRepository::insert(const StoredInstance& s) {
   db_.prepare(
          "INSERT INTO instances(sop_instance_uid, series_uid, study_uid, sop_class_uid, transfer_syntax_uid,"
          " patient_id, modality, body_part, view_position, laterality, instance_number, size_bytes, sha256,"
-         " calling_ae, association_id, received_at, path, routing) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+         " calling_ae, association_id, received_at, path, routing, derived_from)"
+         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind_all(a.sop_instance_uid, a.series_uid, a.study_uid, a.sop_class_uid, a.transfer_syntax_uid,
                 a.patient_id, a.modality, a.body_part, a.view_position, a.laterality, a.instance_number,
-                s.size_bytes, s.sha256, s.calling_ae, s.association_id, s.received_at, s.path, s.routing)
+                s.size_bytes, s.sha256, s.calling_ae, s.association_id, s.received_at, s.path, s.routing,
+                s.derived_from)
       .run();
   if (s.job) {
     db_.prepare("INSERT INTO jobs(sop_instance_uid, pipeline, profile, created_at) VALUES (?,?,?,?)"
@@ -148,7 +150,8 @@ Table InstanceRepository::instances(const Filter& f) {
   return instances_where(f).run(db_,
                                 "SELECT i.sop_instance_uid, i.study_uid, i.series_uid, i.sop_class_uid, i.modality,"
                                 " i.body_part, i.view_position, i.laterality, i.transfer_syntax_uid, i.size_bytes,"
-                                " i.sha256, i.calling_ae, i.received_at, i.path, i.routing, i.patient_id FROM instances i",
+                                " i.sha256, i.calling_ae, i.received_at, i.path, i.routing, i.patient_id, i.purge_state, i.purged_at"
+                                " FROM instances i",
                                 " ORDER BY i.received_at DESC, i.sop_instance_uid", f.limit, f.offset);
 }
 

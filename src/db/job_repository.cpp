@@ -96,12 +96,13 @@ Listing jobs_where(const JobFilter& f) {
 } // namespace
 
 int JobRepository::rerun(const JobFilter& f) {
-  // Settled jobs only: one queued or running already will run (again) anyway.
+  // Settled jobs only: one queued or running already will run (again) anyway. An image purged by
+  // retention cannot be analysed again.
   std::string sql =
       "UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = NULL, reason = 'rerun requested',"
       " started_at = NULL, finished_at = NULL WHERE state IN ('done', 'failed', 'not-analysable') AND id IN ("
       "SELECT j.id FROM jobs j JOIN instances i ON i.sop_instance_uid = j.sop_instance_uid";
-  const auto where = jobs_where(f);
+  const auto where = jobs_where(f).and_also("i.purge_state = ''");
   auto st = db_.prepare(sql + where.where() + ")");
   where.bind(st);
   st.run();

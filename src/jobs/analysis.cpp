@@ -11,6 +11,7 @@
 #include "osteon/core/log.hpp"
 #include "osteon/core/metrics.hpp"
 #include "osteon/db/job_repository.hpp"
+#include "osteon/db/retention_repository.hpp"
 #include "osteon/dicom/attributes_reader.hpp"
 
 namespace fs = std::filesystem;
@@ -57,6 +58,11 @@ struct Shared {
 };
 
 // One worker's runner: the pipeline is shared, the connection is the worker's own.
+// A job whose image retention has deleted: it fails, saying so (never retried).
+struct ImagePurged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
  public:
   AnalysisRunner(std::shared_ptr<const Shared> shared, std::shared_ptr<pipelines::Pipeline> pipeline,
@@ -73,6 +79,10 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     try {
       input.job_id = job.id;
       input.file = shared_->settings.data_dir / job.path;
+      if (const auto purged = db::RetentionRepository(connection_).purged_at(job.sop_instance_uid))
+        throw ImagePurged(fmt::format("the image was purged by retention at {}: it cannot be analysed again "
+                                      "(its earlier findings and results stay)",
+                                      *purged));
       try {
         // The job's one parse of its source: attributes, decode, patient module and result
         // objects all read this.
@@ -92,6 +102,9 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
         input.parameters = {profile->id, profile->numbers};
         finding = pipeline_->run(input);
       }
+    } catch (const ImagePurged& e) {
+      finding.outcome = pipelines::Outcome::failed;
+      finding.summary = e.what();
     } catch (const std::exception& e) {
       finding.outcome = pipelines::Outcome::retry;
       finding.summary = e.what();

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "osteon/core/duration.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/toml_reader.hpp"
 
@@ -44,7 +45,7 @@ std::string normalise(std::string_view value) {
 
 Profile parse_profile(const std::string& text, const std::string& name) {
   const TomlValue root = TomlValue::parse(text, name);
-  root.reject_unknown({"profile", "match", "parameters", "results"}, "top level");
+  root.reject_unknown({"profile", "match", "parameters", "results", "retention"}, "top level");
   if (!root.contains("profile")) throw Error(Errc::config_invalid, fmt::format("{}: missing [profile]", name));
   Profile p;
   p.source = name;
@@ -121,6 +122,19 @@ Profile parse_profile(const std::string& text, const std::string& name) {
     r.read("sr_class", p.sr_class);
     if (p.sr_class != "comprehensive3d" && p.sr_class != "comprehensive" && p.sr_class != "enhanced") {
       r.at("sr_class").fail("sr_class must be comprehensive3d, comprehensive or enhanced");
+    }
+  }
+  if (const auto retention = root.section("retention")) {
+    retention->reject_unknown({"keep_after_done", "keep_results"}, "retention");
+    for (const auto& [key, target] : {std::pair{"keep_after_done", &p.keep_after_done}, std::pair{"keep_results", &p.keep_results}}) {
+      if (!retention->contains(key)) continue;
+      std::string value;
+      retention->read(key, value);
+      try {
+        *target = parse_duration(value, std::string("retention.") + key);
+      } catch (const Error& e) {
+        retention->at(key).fail(e.what());
+      }
     }
   }
   return p;

@@ -98,3 +98,26 @@ TEST_CASE("each layer reads and checks its own section, and [node] takes only th
   osteon::dimse::read_config(*root.section("node"), listener, {"data_dir"});
   CHECK(listener.port == 4242);
 }
+
+TEST_CASE("retention: defaults, durations, and errors with their line", "[config]") {
+  const auto d = osteon::app::default_config();
+  CHECK(d.retention.enabled);
+  CHECK(d.retention.keep_after_done == std::chrono::hours(168));
+  CHECK(d.retention.keep_unrouted == std::chrono::hours(24));
+  CHECK(d.retention.keep_results == std::chrono::hours(168));
+  CHECK(osteon::app::high_water_bytes(d) == 2 * d.storage.min_free_mb * 1024 * 1024);
+  const auto c = osteon::app::parse_config(
+      "[storage]\nmin_free_mb = 100\n[retention]\nkeep_after_done = \"3d\"\nkeep_unrouted = \"12h\"\nkeep_results = \"90m\"\n"
+      "high_water_mb = 400\ninterval = \"30s\"\n",
+      "site.toml");
+  CHECK(c.retention.keep_after_done == std::chrono::hours(72));
+  CHECK(c.retention.keep_unrouted == std::chrono::hours(12));
+  CHECK(c.retention.keep_results == std::chrono::minutes(90));
+  CHECK(osteon::app::high_water_bytes(c) == 400LL * 1024 * 1024);
+  CHECK_THAT(message_of("[retention]\n\nkeep_unrouted = \"1 week\"\n"),
+             Catch::Contains("site.toml:3") && Catch::Contains("retention.keep_unrouted"));
+  CHECK_THAT(message_of("[storage]\nmin_free_mb = 100\n[retention]\nhigh_water_mb = 50\n"),
+             Catch::Contains("high_water_mb must be at least storage.min_free_mb"));
+  CHECK_THAT(message_of("[retention]\nkeep = \"1d\"\n"), Catch::Contains("unknown key 'keep'"));
+  CHECK_THAT(message_of("[retention]\nmax_per_second = 0\n"), Catch::Contains("retention.max_per_second"));
+}

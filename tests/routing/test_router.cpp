@@ -160,6 +160,16 @@ TEST_CASE("profile parameters are readable with defaults", "[routing]") {
   CHECK(nasal->destinations == std::vector<std::string>{"sender"});
 }
 
+TEST_CASE("a profile may keep its images and results for its own time", "[routing]") {
+  const auto p = parse_profile(std::string(minimal) + "[retention]\nkeep_after_done = \"2d\"\nkeep_results = \"6h\"\n", "p.toml");
+  CHECK(p.keep_after_done == std::chrono::hours(48));
+  CHECK(p.keep_results == std::chrono::hours(6));
+  CHECK_FALSE(parse_profile(minimal, "p.toml").keep_after_done);
+  CHECK_THAT(error_of(std::string(minimal) + "[retention]\nkeep_results = \"soon\"\n"),
+             Catch::Contains("p.toml:7") && Catch::Contains("retention.keep_results"));
+  CHECK_THAT(error_of(std::string(minimal) + "[retention]\nkeep_unrouted = \"1d\"\n"), Catch::Contains("unknown key"));
+}
+
 TEST_CASE("a profile chooses which result objects each destination gets; all three by default", "[routing]") {
   const auto all = parse_profile(std::string(minimal) + "[results]\ndestinations = [\"pacs\", \"viewer\"]\n", "p.toml");
   CHECK(all.objects_to("pacs") == std::vector<std::string>{"sr", "sc", "gsps"});

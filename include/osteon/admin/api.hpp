@@ -64,6 +64,13 @@ struct NodeView {
   std::vector<PipelineStatus> pipelines;
   std::vector<DestinationView> destinations;  // configured ones ("sender" is always there)
   std::function<std::int64_t()> free_bytes;  // on the spool's file system
+  std::function<std::string()> retention_status;  // why retention cannot free space, or ""
+  // Bytes of stored files per retention state and the next purge (GET /api/v1/system).
+  struct Retention {
+    std::int64_t pending = 0, kept = 0, purgeable = 0, purged = 0;
+    std::string next_purge_at, last_purged_at, status;
+  };
+  std::function<Retention()> retention;
   const routing::Router* router = nullptr;   // for POST /api/v1/route
   std::function<std::vector<LiveAssociation>()> open_associations;
   /// C-ECHO to a configured destination: true and a description, or false and why not.

@@ -3,6 +3,7 @@
 // plus command-line overrides. Errors name the file and the line. Each layer owns its sections
 // (core/config_fail.hpp): this file holds the node's own keys and the whole, and parse_config only
 // hands each [section] to its layer's reader and calls each layer's validator.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -29,6 +30,21 @@ struct StorageConfig {
   bool fsync = true;                // fsync every file and directory (never off in production)
 };
 
+/// [retention]: how long stored files are kept once nothing needs them (README "Storage
+/// retention"). A received image is needed until its jobs are finished and every result made
+/// from it is delivered or has failed for good; a result object until its deliveries settle.
+struct RetentionConfig {
+  bool enabled = true;
+  std::chrono::seconds keep_after_done{7 * 86400};  // an analysed image, after its last need
+  std::chrono::seconds keep_unrouted{86400};        // an image no profile took, after receipt
+  std::chrono::seconds keep_results{7 * 86400};     // a result object, after its deliveries
+  // Below this free space the purger deletes what nothing needs, oldest first, without waiting
+  // for the keep_* times; 0: twice storage.min_free_mb.
+  std::int64_t high_water_mb = 0;
+  std::chrono::seconds interval{60};  // how often the purger looks
+  int max_per_second = 50;            // files deleted per second at most (never blocks ingest)
+};
+
 /// [audit]: forwarding the audit trail to a syslog collector (RFC 5424 over TCP, RFC 6587 octet
 /// counting, optionally TLS), each event as a DICOM audit message (PS3.15 A.5, XML).
 struct AuditConfig {
@@ -50,6 +66,7 @@ struct Config {
   inference::InferenceConfig inference;
   admin::HttpSettings http;
   AuditConfig audit;
+  RetentionConfig retention;
   log::LogConfig log;
   std::string source = "<embedded osteon.toml>";  // where it came from, for messages
 };
@@ -62,5 +79,7 @@ Config load_config_file(const std::filesystem::path& path);
 Config default_config();
 /// Checks ranges and consistency; throws Error(config_invalid).
 void validate(const Config& config);
+/// retention.high_water_mb, or twice storage.min_free_mb when it is 0, in bytes.
+std::int64_t high_water_bytes(const Config& config);
 
 } // namespace osteon::app

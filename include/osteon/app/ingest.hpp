@@ -44,7 +44,14 @@ class Ingest : public dimse::ScpHandler {
   };
   std::vector<OpenAssociation> open_associations() const;
 
+  /// Below `high_water_bytes` of free space each C-STORE calls `wake` (retention's purger); a
+  /// refusal for disk space adds `why` (the purger's status) to its reason.
+  void on_space_low(std::int64_t high_water_bytes, std::function<void()> wake, std::function<std::string()> why);
+
  private:
+  std::int64_t high_water_bytes_ = 0;
+  std::function<void()> space_low_;
+  std::function<std::string()> space_why_;
   dimse::StoreOutcome persist(const dimse::AssociationInfo& info, const dimse::ReceivedStore& store);
   /// Appends to the audit trail (its failure is logged, never fatal to a store).
   void audit(const db::AuditEvent& event);

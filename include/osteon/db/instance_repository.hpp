@@ -29,6 +29,7 @@ struct StoredInstance {
   std::optional<std::int64_t> association_id;
   std::string received_at;
   std::string path;  // relative to the data directory
+  std::string derived_from;  // a result object: the SOP Instance UID of the analysed image
   std::optional<AuditEvent> audit;  // appended in the same transaction (the store's audit record)
 };
 

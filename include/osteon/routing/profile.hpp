@@ -1,6 +1,7 @@
 #pragma once
 // A routing profile (dicom_profiles/*.toml): which images a pipeline takes, with what parameters,
 // and where its results go.
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -48,6 +49,9 @@ struct Profile {
   // destination (default all three), `objects_for` per destination name.
   std::vector<std::string> objects{"sr", "sc", "gsps"};
   std::map<std::string, std::vector<std::string>> objects_for;
+  // [retention] overrides of the node's keep_after_done and keep_results for this profile's images.
+  std::optional<std::chrono::seconds> keep_after_done;
+  std::optional<std::chrono::seconds> keep_results;
   std::string source;                        // file it came from
 
   double number(const std::string& key, double fallback) const;
