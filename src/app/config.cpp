@@ -54,13 +54,24 @@ void read_duration(const TomlValue& section, const char* key, std::chrono::secon
 }
 
 void read_retention(const TomlValue& section, RetentionConfig& into) {
-  section.reject_unknown({"enabled", "keep_after_done", "keep_unrouted", "keep_results", "high_water_mb", "interval",
-                          "max_per_second"},
+  section.reject_unknown({"enabled", "keep_after_done", "keep_unrouted", "keep_results", "keep_records",
+                          "high_water_mb", "interval", "max_per_second"},
                          "retention");
   section.read("enabled", into.enabled);
   read_duration(section, "keep_after_done", into.keep_after_done);
   read_duration(section, "keep_unrouted", into.keep_unrouted);
   read_duration(section, "keep_results", into.keep_results);
+  if (section.contains("keep_records")) {
+    std::string text;
+    section.read("keep_records", text);
+    if (text.empty()) {
+      into.keep_records.reset();
+    } else {
+      std::chrono::seconds d{};
+      read_duration(section, "keep_records", d);
+      into.keep_records = d;
+    }
+  }
   read_duration(section, "interval", into.interval);
   section.read("high_water_mb", into.high_water_mb);
   section.read("max_per_second", into.max_per_second);

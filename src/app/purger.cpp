@@ -140,6 +140,11 @@ PurgeResult Purger::run_once(db::Database& database, std::int64_t max_files) {
     }
     result.still_below = free_bytes() < high_water_bytes_;
   }
+  // Rows of images purged long ago, when the configuration says to forget them.
+  if (rules_.keep_records) {
+    result.forgotten = repo.forget_purged_before(utc_timestamp(now() - *rules_.keep_records));
+    if (result.forgotten > 0) log::info("retention.forgotten", {{"instances", result.forgotten}});
+  }
   std::string status;
   if (result.still_below) {
     status = fmt::format("free disk below the retention high-water mark ({} MB) and nothing more can be purged "

@@ -90,4 +90,24 @@ PurgedTotals RetentionRepository::purged_totals() {
   return {st.column_int64(0), st.column_int64(1), st.column_text(2)};
 }
 
+std::int64_t RetentionRepository::forget_purged_before(const std::string& cutoff) {
+  Transaction tx(db_);
+  const char* gone = "SELECT sop_instance_uid FROM instances WHERE purge_state = 'purged' AND purged_at < ?";
+  for (const char* sql : {"DELETE FROM findings WHERE sop_instance_uid IN ({})",
+                          "DELETE FROM jobs WHERE sop_instance_uid IN ({})",
+                          "DELETE FROM outbox WHERE sop_instance_uid IN ({})"}) {
+    std::string statement(sql);
+    statement.replace(statement.find("{}"), 2, gone);
+    db_.prepare(statement).bind_all(cutoff).run();
+  }
+  // A source's jobs go with it; a result object's outbox rows with it. Jobs that still have
+  // findings of another row cannot exist (one job per instance and pipeline).
+  db_.prepare("DELETE FROM instances WHERE purge_state = 'purged' AND purged_at < ?").bind_all(cutoff).run();
+  const std::int64_t forgotten = db_.changes();
+  db_.exec("DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.series_uid = series.series_uid)");
+  db_.exec("DELETE FROM studies WHERE NOT EXISTS (SELECT 1 FROM instances i WHERE i.study_uid = studies.study_uid)");
+  tx.commit();
+  return forgotten;
+}
+
 } // namespace osteon::db

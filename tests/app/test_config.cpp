@@ -106,6 +106,9 @@ TEST_CASE("retention: defaults, durations, and errors with their line", "[config
   CHECK(d.retention.keep_unrouted == std::chrono::hours(24));
   CHECK(d.retention.keep_results == std::chrono::hours(168));
   CHECK(osteon::app::high_water_bytes(d) == 2 * d.storage.min_free_mb * 1024 * 1024);
+  CHECK_FALSE(d.retention.keep_records);  // rows kept for ever
+  CHECK(*osteon::app::parse_config("[retention]\nkeep_records = \"365d\"\n", "site.toml").retention.keep_records ==
+        std::chrono::hours(365 * 24));
   const auto c = osteon::app::parse_config(
       "[storage]\nmin_free_mb = 100\n[retention]\nkeep_after_done = \"3d\"\nkeep_unrouted = \"12h\"\nkeep_results = \"90m\"\n"
       "high_water_mb = 400\ninterval = \"30s\"\n",

@@ -9,6 +9,7 @@
 #include "osteon/app/purger.hpp"
 #include "osteon/core/clock.hpp"
 #include "osteon/core/duration.hpp"
+#include "osteon/db/audit_repository.hpp"
 #include "osteon/db/database.hpp"
 #include "osteon/db/instance_repository.hpp"
 #include "osteon/db/migrations.hpp"
@@ -227,4 +228,38 @@ TEST_CASE("durations in the configuration and in profiles", "[retention]") {
     CHECK_THROWS_WITH(parse_duration(bad, "retention.keep_results"), Catch::Contains("retention.keep_results"));
   CHECK(format_duration(hours(168)) == "7d");
   CHECK(format_duration(minutes(90)) == "90m");
+}
+
+TEST_CASE("the rows of images purged more than keep_records ago are forgotten; the audit trail stays", "[retention]") {
+  RetentionFixture f;
+  f.store("R", t0, 10, "hand-bone-age");
+  f.store("X", t0, 10, "", "R");
+  f.store("U", t0 + hours(30), 10);
+  f.finish_job("R", t0);
+  f.database->exec("INSERT INTO findings(job_id, sop_instance_uid, pipeline, profile, outcome, created_at)"
+                   " SELECT id, sop_instance_uid, pipeline, profile, 'done', finished_at FROM jobs");
+  db::AuditEvent e;
+  e.at = utc_timestamp(t0);
+  e.event = db::audit::instances_transferred;
+  e.actor = "MODALITY";
+  db::AuditRepository(*f.database).append(e);
+  const auto count = [&](const char* table) {
+    auto st = f.database->prepare(std::string("SELECT COUNT(*) FROM ") + table);
+    st.step();
+    return st.column_int64(0);
+  };
+  auto rules = rules_1h_2h_3h();
+  rules.keep_records = hours(24);
+  auto purger = f.purger(rules);
+  f.now = t0 + hours(4);  // R and X purged (2 h and 3 h after their last need), at 4 h
+  CHECK(purger.run_once(*f.database).files == 2);
+  f.now = t0 + hours(28) - seconds(1);  // not yet a day since the purge
+  CHECK(purger.run_once(*f.database).forgotten == 0);
+  f.now = t0 + hours(28) + seconds(1);
+  CHECK(purger.run_once(*f.database).forgotten == 2);
+  CHECK(count("findings") == 0);
+  CHECK(count("jobs") == 0);
+  CHECK(count("instances") == 1);  // U, received later, is still there
+  CHECK(count("audit") == 1);
+  CHECK(f.present("U"));
 }

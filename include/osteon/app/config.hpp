@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "osteon/admin/config.hpp"
@@ -38,6 +39,9 @@ struct RetentionConfig {
   std::chrono::seconds keep_after_done{7 * 86400};  // an analysed image, after its last need
   std::chrono::seconds keep_unrouted{86400};        // an image no profile took, after receipt
   std::chrono::seconds keep_results{7 * 86400};     // a result object, after its deliveries
+  // How long the rows of a purged image (with its findings, jobs and deliveries) stay after the
+  // purge; nothing: for ever. The audit trail is never deleted by the node.
+  std::optional<std::chrono::seconds> keep_records;
   // Below this free space the purger deletes what nothing needs, oldest first, without waiting
   // for the keep_* times; 0: twice storage.min_free_mb.
   std::int64_t high_water_mb = 0;

@@ -55,6 +55,7 @@ struct PurgeResult {
   bool pressure = false;       // free space was below the high-water mark
   bool still_below = false;    // and still is: nothing more could be deleted
   std::vector<std::string> uids;  // what was deleted, in order
+  std::int64_t forgotten = 0;     // rows of images purged more than keep_records ago, deleted
 };
 
 class Purger {

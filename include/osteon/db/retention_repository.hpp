@@ -48,6 +48,10 @@ class RetentionRepository {
   /// When the instance was purged, or nothing (stored, or unknown).
   std::optional<std::string> purged_at(const std::string& sop_instance_uid);
   PurgedTotals purged_totals();
+  /// Forgets the images purged before `cutoff`: their rows with their findings, jobs and
+  /// deliveries, then series and studies left empty (the audit trail is never touched). Returns
+  /// how many instance rows went.
+  std::int64_t forget_purged_before(const std::string& cutoff);
 
  private:
   Database& db_;
