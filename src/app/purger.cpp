@@ -87,6 +87,22 @@ RetentionPlan Purger::plan(db::Database& database) const {
   return plan;
 }
 
+std::vector<std::pair<RetentionItem, std::string>> Purger::would_purge(db::Database& database) const {
+  std::vector<std::pair<RetentionItem, std::string>> out;
+  const RetentionPlan planned = plan(database);
+  for (const auto& item : planned.items)
+    if (item.state == "purgeable") out.emplace_back(item, "age");
+  std::int64_t free = free_bytes();
+  for (const auto& [item, reason] : out) free += item.file.size_bytes;
+  for (const auto& item : planned.items) {
+    if (free >= high_water_bytes_) break;
+    if (item.state != "kept") continue;
+    out.emplace_back(item, "disk");
+    free += item.file.size_bytes;
+  }
+  return out;
+}
+
 bool Purger::purge_one(db::Database& database, const db::StoredFile& file, const char* reason, PurgeResult& result) {
   db::RetentionRepository repo(database);
   if (!repo.mark_purging(file.sop_instance_uid)) return false;  // taken by another purger, or gone

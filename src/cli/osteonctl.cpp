@@ -349,20 +349,21 @@ int main(int argc, char** argv) {
       }
       const auto plan = purger->plan(database);
       osteon::db::Table t;
-      t.columns = {"sop_instance_uid", "kind", "profile", "size_bytes", "done_at", "path"};
+      t.columns = {"sop_instance_uid", "kind", "profile", "size_bytes", "done_at", "reason", "path"};
       const char* kinds[] = {"routed", "unrouted", "result"};
-      for (const auto& item : plan.items) {
-        if (item.state != "purgeable") continue;
+      std::int64_t freed = 0;
+      for (const auto& [item, reason] : purger->would_purge(database)) {
         t.rows.push_back({item.file.sop_instance_uid, std::string(kinds[static_cast<int>(item.file.kind)]),
-                          item.file.profile, item.file.size_bytes, item.file.done_at, item.file.path});
+                          item.file.profile, item.file.size_bytes, item.file.done_at, reason, item.file.path});
+        freed += item.file.size_bytes;
       }
       if (json) {
         print_json(t, false);
       } else {
         print_table(t);
-        std::cout << fmt::format("would free {} bytes ({} files); {} bytes are still needed, {} bytes kept for their "
-                                 "keep time{}\n",
-                                 plan.purgeable_bytes, plan.purgeable_files, plan.pending_bytes, plan.kept_bytes,
+        std::cout << fmt::format("would free {} bytes ({} files; reason age: keep time over, disk: free space below "
+                                 "the high-water mark); {} bytes are still needed, {} bytes kept for their keep time{}\n",
+                                 freed, t.rows.size(), plan.pending_bytes, plan.kept_bytes,
                                  plan.next_purge_at.empty() ? "" : " (the first goes at " + plan.next_purge_at + ")");
       }
       return 0;

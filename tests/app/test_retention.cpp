@@ -200,6 +200,12 @@ TEST_CASE("below the high-water mark, kept files go oldest first until there is 
   // Free: 1000 - 900 = 100; high water 450: old and mid must go (100 + 400 = 500 >= 450).
   auto purger = f.purger(rules_1h_2h_3h(), {}, 450);
   f.now = t0 + minutes(5);  // no keep time has run out
+  const auto dry = purger.would_purge(*f.database);  // osteonctl purge --dry-run
+  REQUIRE(dry.size() == 2);
+  CHECK(dry[0].first.file.sop_instance_uid == "old");
+  CHECK(dry[0].second == "disk");
+  CHECK(dry[1].first.file.sop_instance_uid == "mid");
+  CHECK(f.present("old"));  // a dry run deletes nothing
   auto r = purger.run_once(*f.database);
   CHECK(r.pressure);
   CHECK(r.uids == std::vector<std::string>{"old", "mid"});

@@ -71,6 +71,9 @@ class Purger {
 
   /// Every stored file with its state (nothing changes).
   RetentionPlan plan(db::Database& database) const;
+  /// What run_once would delete now, in its order, each with its reason ("age", or "disk" for a
+  /// kept file deleted because free space is below the high-water mark).
+  std::vector<std::pair<RetentionItem, std::string>> would_purge(db::Database& database) const;
   /// Finishes what a stopped purge left 'purging', then deletes what is purgeable and, below the
   /// high-water mark, what is kept, oldest first. `max_files` bounds one run (0: no bound).
   PurgeResult run_once(db::Database& database, std::int64_t max_files = 0);
