@@ -176,6 +176,7 @@ PurgeResult Purger::run_once(db::Database& database, std::int64_t max_files) {
     log::info("retention.run", {{"files", result.files}, {"bytes", result.bytes}, {"by_age", result.by_age},
                                 {"by_disk", result.by_disk}});
   const RetentionPlan after = result.files > 0 ? plan(database) : planned;
+  metrics::set("osteon_retention_stuck", {}, result.still_below ? 1.0 : 0.0);
   metrics::set("osteon_retention_bytes", {{"state", "pending"}}, static_cast<double>(after.pending_bytes));
   metrics::set("osteon_retention_bytes", {{"state", "kept"}}, static_cast<double>(after.kept_bytes));
   metrics::set("osteon_retention_bytes", {{"state", "purgeable"}}, static_cast<double>(after.purgeable_bytes));

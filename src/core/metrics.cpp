@@ -56,6 +56,7 @@ const std::vector<Definition>& definitions() {
       {{"osteon_uptime_seconds", "gauge", "Seconds since the node started."}},
       {{"osteon_purged_files_total", "counter", "Stored files deleted by retention, by reason (age: their keep time ran out; disk: free space below the high-water mark)."}},
       {{"osteon_purged_bytes_total", "counter", "Bytes of stored files deleted by retention, by reason."}},
+      {{"osteon_retention_stuck", "gauge", "1 while free disk is below the retention high-water mark and nothing more can be purged (everything left is still needed), else 0."}},
       {{"osteon_retention_bytes", "gauge", "Bytes of stored files by retention state: pending (still needed), kept (kept for their keep time), purgeable, purged."}},
   };
   return all;

@@ -236,6 +236,7 @@ TEST_CASE("on a small file system, stores are accepted while something can be pu
   const auto ready = curl(node, "GET", "/readyz");
   CHECK_THAT(ready.output, Catch::Contains("below storage.min_free_mb") && Catch::Contains("nothing more can be purged"));
   CHECK_THAT(node.log(), Catch::Contains("retention.nothing_purgeable"));
+  CHECK_THAT(curl(node, "GET", "/metrics").output, Catch::Contains("osteon_retention_stuck 1"));
 
   // Space returns: accepted again.
   fs::remove(ballast);
