@@ -369,6 +369,10 @@ std::optional<ObjectReference> write_gsps(const ResultContext& ctx, const Findin
   std::vector<std::string> lines{"AI result - not for primary diagnosis",
                                  fmt::format("Osteon {} {}", ctx.algorithm.name, ctx.algorithm.version),
                                  "Trained on " + ctx.algorithm.training_data};
+  // The domain checks, as the SC and the SR state them ("Domain check passed: ...", "DOMAIN NOT
+  // CHECKED: ..."): the overlay says how far the model could be trusted with this image.
+  for (const auto& p : ctx.algorithm.parameters)
+    if (p.rfind("Domain check", 0) == 0 || p.rfind("DOMAIN NOT CHECKED", 0) == 0) lines.push_back(p);
   lines.insert(lines.end(), drawing.lines.begin(), drawing.lines.end());
   canvas.layer({gsps_layer_text, "AI result text - not for primary diagnosis", {0xFFFF, 0xFFFF, 0xFFFF}});
   canvas.text_block(gsps_layer_text, lines);

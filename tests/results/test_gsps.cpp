@@ -63,6 +63,7 @@ std::vector<Case> write_all(const fs::path& dir) {
     f.chronological_age_months = 138;
     f.sex = r::Sex::female;
     f.hand_outline = hand_outline;
+    ctx.algorithm.parameters.push_back("Domain check passed: hand_seg 1.07 <= 2.61");
     out.push_back({src.hand, r::write_gsps(ctx, f, dir / "boneage_gsps.dcm").value().file});
   }
   {
@@ -153,6 +154,7 @@ TEST_CASE("GSPS of every kind pass dciodvfy, dcmpschk and pixelmed, and draw whe
     CHECK(has_text(g, r::gsps_layer_hand, "Bone age 10.9 y (age 11.5 y, -7.5 mo), SD -0.68"));
     CHECK(has_text(g, r::gsps_layer_text, "Chronological age 11.5 years (138 months); difference -7.5 months"));
     CHECK(has_text(g, r::gsps_layer_text, "SD score -0.68: within 2 SD (Greulich & Pyle 1959"));
+    CHECK(has_text(g, r::gsps_layer_text, "Domain check passed: hand_seg 1.07 <= 2.61"));
   }
   // Nasal: a circle on the anomaly peak, the landmarks as points, probability and decision.
   {
