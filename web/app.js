@@ -196,7 +196,8 @@ const screens = {
     for (const i of s.instances.filter(i => !isResult(i))) {
       const detail = await api(`/api/v1/instances/${encodeURIComponent(i.sop_instance_uid)}`);
       instances.append(el('h2', {}, `${i.modality} ${i.body_part ?? ''} — ${i.sop_instance_uid}`),
-        el('p', {class: 'muted'}, 'Routing: ', i.routing ?? ''),
+        el('p', {class: 'muted'}, 'Routing: ', i.routing ?? '',
+          i.purge_state === 'purged' ? ` — file deleted by storage retention at ${i.purged_at}` : ''),
         table(detail.jobs, ['id', 'pipeline', 'state', 'attempts', 'reason'],
           j => el('a', {href: `#/job/${j.id}`}, 'timeline')),
         table(detail.findings, ['job_id', 'outcome', 'summary', 'model_name', 'model_version', 'created_at']));
@@ -205,6 +206,11 @@ const screens = {
     // presentation states (GSPS) listed.
     for (const i of s.instances.filter(isResult)) {
       const uid = encodeURIComponent(i.sop_instance_uid);
+      if (i.purge_state === 'purged') {
+        instances.append(el('h2', {}, `${i.routing} — ${i.modality}`),
+          el('p', {class: 'muted'}, `Deleted by storage retention at ${i.purged_at}; delivered before, its row stays.`));
+        continue;
+      }
       if (i.modality === 'PR') {
         const ps = await api(`/api/v1/results/${uid}`);
         const rows = [...ps.graphics.map(g => ({layer: g.layer, draws: `${g.type} (${g.points} point${g.points === 1 ? '' : 's'})`, text: ''})),

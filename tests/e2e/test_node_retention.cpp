@@ -130,6 +130,10 @@ TEST_CASE("unrouted images go after their delay; an analysed one with osteonctl 
   CHECK(count_state(rows, "purged") == rows.size());
   CHECK(ctl_json(node, {"stats"})["bytes_kept"] == 0);
 
+  // The console's study view gets each instance's purge state and time.
+  const auto study = curl(node, "GET", "/api/v1/studies/" + jobs[0]["study_uid"].get<std::string>());
+  CHECK_THAT(study.output, Catch::Contains("\"purge_state\":\"purged\"") && Catch::Contains("\"purged_at\":\"20"));
+
   // A re-run of the purged image's job, its preview: refused, saying why.
   const auto rerun = curl(node, "POST", "/api/v1/jobs/" + std::to_string(jobs[0]["id"].get<int>()) + "/rerun");
   CHECK_THAT(rerun.output, Catch::Contains("purged by retention") && Catch::EndsWith("400"));
