@@ -136,6 +136,30 @@ SeriesSpec resolve_series(const SeriesSpec& spec, const SeriesSpec& defaults) {
   return s;
 }
 
+ObjectReference new_reference(const ResultContext& ctx, const std::filesystem::path& out, std::string_view sop_class,
+                              const SeriesSpec& series, const SourceImage& source) {
+  ObjectReference ref;
+  ref.file = out;
+  ref.sop_class_uid = std::string(sop_class);
+  ref.sop_instance_uid = new_uid(ctx);
+  ref.series_instance_uid = series.series_uid.empty() ? new_uid(ctx) : series.series_uid;
+  ref.study_instance_uid = source.study_uid;
+  return ref;
+}
+
+void put_identity(DcmItem& ds, const ObjectReference& ref) {
+  if (const auto written = get_string(ds, DCM_SOPClassUID); written != ref.sop_class_uid)
+    throw Error(Errc::internal, "results: DCMTK wrote SOP class " + written + ", not " + ref.sop_class_uid);
+  check(ds.putAndInsertString(DCM_SOPInstanceUID, ref.sop_instance_uid.c_str()), "SOP instance UID");
+  check(ds.putAndInsertString(DCM_SeriesInstanceUID, ref.series_instance_uid.c_str()), "series UID");
+}
+
+std::string software_versions(const ResultContext& ctx) {
+  const std::string s =
+      ctx.software_versions.empty() ? ctx.algorithm.name + " " + ctx.algorithm.version : ctx.software_versions;
+  return s.substr(0, 64);
+}
+
 std::string dicom_date_now() {
   OFString date;
   DcmDate::getCurrentDate(date);

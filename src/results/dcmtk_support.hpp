@@ -58,6 +58,19 @@ std::string new_uid(const ResultContext& ctx);
 /// `spec` with the defaults for `kind` filled in; throws invalid_argument for bad values.
 SeriesSpec resolve_series(const SeriesSpec& spec, const SeriesSpec& defaults);
 
+/// The identity of a new result object for `out`: its class, a new SOP Instance UID, then the
+/// series' UID (or a new one), the source's study. (The order of the new UIDs is part of the
+/// stable UIDs a re-run gets.)
+ObjectReference new_reference(const ResultContext& ctx, const std::filesystem::path& out, std::string_view sop_class,
+                              const SeriesSpec& series, const SourceImage& source);
+
+/// Checks that DCMTK wrote `ref`'s SOP class into `ds`, then puts our SOP Instance and Series UIDs.
+void put_identity(DcmItem& ds, const ObjectReference& ref);
+
+/// General Equipment's Software Versions: ctx.software_versions, else "<algorithm> <version>",
+/// at most 64 characters.
+std::string software_versions(const ResultContext& ctx);
+
 /// Today's date (YYYYMMDD) and time (HHMMSS) in local time, as DICOM DA and TM.
 std::string dicom_date_now();
 std::string dicom_time_now();

@@ -388,24 +388,14 @@ std::optional<ObjectReference> write_gsps(const ResultContext& ctx, const Findin
   DcmFileFormat file;
   DcmDataset& ds = *file.getDataset();
   check(ps.write(ds, OFFalse), "write GSPS");
-  ObjectReference ref;
-  ref.file = out;
-  ref.sop_class_uid = std::string(gsps_sop_class);
-  ref.sop_instance_uid = new_uid(ctx);
-  ref.series_instance_uid = series.series_uid.empty() ? new_uid(ctx) : series.series_uid;
-  ref.study_instance_uid = source.study_uid;
-  if (get_string(ds, DCM_SOPClassUID) != ref.sop_class_uid)
-    throw Error(Errc::internal, "results: DCMTK wrote presentation state class " + get_string(ds, DCM_SOPClassUID));
-  check(ds.putAndInsertString(DCM_SOPInstanceUID, ref.sop_instance_uid.c_str()), "SOP instance UID");
-  check(ds.putAndInsertString(DCM_SeriesInstanceUID, ref.series_instance_uid.c_str()), "series UID");
+  const ObjectReference ref = new_reference(ctx, out, gsps_sop_class, series, source);
+  put_identity(ds, ref);
   check(ds.putAndInsertString(DCM_SeriesNumber, std::to_string(series.number).c_str()), "series number");
   check(ds.putAndInsertString(DCM_SeriesDescription, series.description.c_str()), "series description");
   check(ds.putAndInsertString(DCM_InstanceNumber, std::to_string(series.instance_number).c_str()), "instance number");
   check(ds.putAndInsertString(DCM_Manufacturer, ctx.device.manufacturer.c_str()), "manufacturer");
   check(ds.putAndInsertString(DCM_ManufacturerModelName, ctx.device.model_name.c_str()), "model name");
-  const std::string software =
-      ctx.software_versions.empty() ? ctx.algorithm.name + " " + ctx.algorithm.version : ctx.software_versions;
-  check(ds.putAndInsertString(DCM_SoftwareVersions, software.substr(0, 64).c_str()), "software versions");
+  check(ds.putAndInsertString(DCM_SoftwareVersions, software_versions(ctx).c_str()), "software versions");
   if (!ctx.device.serial_number.empty())
     check(ds.putAndInsertString(DCM_DeviceSerialNumber, ctx.device.serial_number.c_str()), "device serial number");
   // No window in the source: the one the pipeline displayed it with.

@@ -79,15 +79,9 @@ ObjectReference write_sc(const ResultContext& ctx, AnalysisKind kind, const ScCo
 
   DcmFileFormat file;
   DcmDataset& ds = *file.getDataset();
-  ObjectReference ref;
-  ref.file = out;
-  ref.sop_class_uid = std::string(secondary_capture_sop_class);
-  ref.sop_instance_uid = new_uid(ctx);
-  ref.series_instance_uid = series.series_uid.empty() ? new_uid(ctx) : series.series_uid;
-  ref.study_instance_uid = source.study_uid;
+  const ObjectReference ref = new_reference(ctx, out, secondary_capture_sop_class, series, source);
   const std::string date = dicom_date_now(), time = dicom_time_now();
-  const std::string software =
-      ctx.software_versions.empty() ? ctx.algorithm.name + " " + ctx.algorithm.version : ctx.software_versions;
+  const std::string software = software_versions(ctx);
   const auto put = [&ds](const DcmTagKey& tag, const std::string& value) {
     check(ds.putAndInsertString(tag, value.c_str()), DcmTag(tag).getTagName());
   };
@@ -114,12 +108,12 @@ ObjectReference write_sc(const ResultContext& ctx, AnalysisKind kind, const ScCo
   // General Equipment, SC Equipment
   put(DCM_Manufacturer, ctx.device.manufacturer);
   put(DCM_ManufacturerModelName, ctx.device.model_name);
-  put(DCM_SoftwareVersions, software.substr(0, 64));
+  put(DCM_SoftwareVersions, software);
   if (!ctx.device.serial_number.empty()) put(DCM_DeviceSerialNumber, ctx.device.serial_number);
   put(DCM_ConversionType, "WSD");
   put(DCM_SecondaryCaptureDeviceManufacturer, ctx.device.manufacturer);
   put(DCM_SecondaryCaptureDeviceManufacturerModelName, ctx.device.model_name);
-  put(DCM_SecondaryCaptureDeviceSoftwareVersions, software.substr(0, 64));
+  put(DCM_SecondaryCaptureDeviceSoftwareVersions, software);
   // General Image
   put(DCM_InstanceNumber, std::to_string(series.instance_number));
   if (src.tagExists(DCM_PatientOrientation))

@@ -39,9 +39,7 @@ ObjectReference write_sr(const ResultContext& ctx, const Findings& findings, con
   check(doc.setInstanceNumber(std::to_string(series.instance_number).c_str()), "instance number");
   check(doc.setManufacturer(ctx.device.manufacturer.c_str()), "manufacturer");
   check(doc.setManufacturerModelName(ctx.device.model_name.c_str()), "model name");
-  const std::string software =
-      ctx.software_versions.empty() ? ctx.algorithm.name + " " + ctx.algorithm.version : ctx.software_versions;
-  check(doc.setSoftwareVersions(software.substr(0, 64).c_str()), "software versions");
+  check(doc.setSoftwareVersions(software_versions(ctx).c_str()), "software versions");
   if (!ctx.device.serial_number.empty())
     check(doc.setDeviceSerialNumber(ctx.device.serial_number.c_str()), "device serial number");
   if (plan.uses_private_codes) {
@@ -62,16 +60,8 @@ ObjectReference write_sr(const ResultContext& ctx, const Findings& findings, con
   DcmFileFormat file;
   DcmDataset& ds = *file.getDataset();
   check(doc.write(ds), "write SR");
-  ObjectReference ref;
-  ref.file = out;
-  ref.sop_class_uid = std::string(sr_sop_class_uid(ctx.sr_class));
-  ref.sop_instance_uid = new_uid(ctx);
-  ref.series_instance_uid = series.series_uid.empty() ? new_uid(ctx) : series.series_uid;
-  ref.study_instance_uid = source.study_uid;
-  if (get_string(ds, DCM_SOPClassUID) != ref.sop_class_uid)
-    throw Error(Errc::internal, "results: DCMTK wrote SR class " + get_string(ds, DCM_SOPClassUID));
-  check(ds.putAndInsertString(DCM_SOPInstanceUID, ref.sop_instance_uid.c_str()), "SOP instance UID");
-  check(ds.putAndInsertString(DCM_SeriesInstanceUID, ref.series_instance_uid.c_str()), "series UID");
+  const ObjectReference ref = new_reference(ctx, out, sr_sop_class_uid(ctx.sr_class), series, source);
+  put_identity(ds, ref);
   copy_patient_and_study(*source.dataset, ds, false);  // verbatim, incl. Patient Age
   settle_character_set(ds);
   dicom::save(file, out);

@@ -24,22 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  json parsed() const { return json::parse(body); }
-};
-
-// curl METHOD base+path; the status comes after the body on its own line.
-Reply http(const Node& node, const std::string& method, const std::string& path) {
-  const auto r = run({"curl", "-sS", "-X", method, "-w", "\n%{http_code}",
-                      "http://127.0.0.1:" + std::to_string(node.http_port()) + path},
-                     std::chrono::seconds(60));
-  REQUIRE(r.exit_code == 0);
-  const auto cut = r.output.rfind('\n');
-  return {std::stoi(r.output.substr(cut + 1)), r.output.substr(0, cut)};
-}
-
 json get(const Node& node, const std::string& path) {
   const auto r = http(node, "GET", path);
   INFO(path << " -> " << r.body);

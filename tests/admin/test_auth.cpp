@@ -20,27 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Reply {
-  int status = 0;
-  std::string body;
-  std::string headers;
-};
-
-// curl with extra headers (and a body); headers and status come back too.
-Reply http(const Node& node, const std::string& method, const std::string& path, const std::vector<std::string>& headers = {},
-           const std::string& body = "") {
-  std::vector<std::string> argv{"curl", "-sS", "-g", "--path-as-is", "-X", method, "-D", "-", "-w", "\n%{http_code}"};
-  for (const auto& h : headers) argv.insert(argv.end(), {"-H", h});
-  if (!body.empty()) argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary", body});
-  argv.push_back("http://127.0.0.1:" + std::to_string(node.http_port()) + path);
-  const auto r = run(argv, std::chrono::seconds(60));
-  REQUIRE(r.exit_code == 0);
-  const auto cut = r.output.rfind('\n');
-  const auto all = r.output.substr(0, cut);
-  const auto split = all.find("\r\n\r\n");
-  return {std::stoi(r.output.substr(cut + 1)), split == std::string::npos ? "" : all.substr(split + 4), all.substr(0, split)};
-}
-
 RunResult ctl(const Node& node, const std::string& args, const std::string& stdin_text = "") {
   return run({"sh", "-c", "printf '" + stdin_text + "' | '" + (binary_dir() / "osteonctl").string() + "' --data-dir '" +
                               node.data_dir().string() + "' " + args});

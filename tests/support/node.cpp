@@ -124,6 +124,20 @@ fs::path write_profile(const std::vector<fs::path>& files) {
 }
 } // namespace
 
+HttpReply http(const Node& node, const std::string& method, const std::string& path,
+               const std::vector<std::string>& headers, const std::string& body) {
+  std::vector<std::string> argv{"curl", "-sS", "-g", "--path-as-is", "-X", method, "-D", "-", "-w", "\n%{http_code}"};
+  for (const auto& h : headers) argv.insert(argv.end(), {"-H", h});
+  if (!body.empty()) argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary", body});
+  argv.push_back("http://127.0.0.1:" + std::to_string(node.http_port()) + path);
+  const auto r = run(argv, std::chrono::seconds(60));
+  REQUIRE(r.exit_code == 0);
+  const auto cut = r.output.rfind('\n');
+  const auto all = r.output.substr(0, cut);
+  const auto split = all.find("\r\n\r\n");
+  return {std::stoi(r.output.substr(cut + 1)), split == std::string::npos ? "" : all.substr(split + 4), all.substr(0, split)};
+}
+
 std::vector<std::string> store_argv(int port, const std::vector<fs::path>& files, const std::string& calling_ae,
                                     const std::vector<std::string>& extra) {
   std::vector<std::string> argv{"storescu", "-to", "10", "-aet", calling_ae, "-aec", "OSTEON"};

@@ -2,6 +2,7 @@
 // The real osteon binary under test, on a free loopback port with its own data directory,
 // and DCMTK's echoscu/storescu as the modality.
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,19 @@ class Node {
   int http_port_;
   std::unique_ptr<Process> process_;
 };
+
+/// An HTTP reply from the node's admin port: status, body, and the header block.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  std::string headers;
+  nlohmann::json parsed() const { return nlohmann::json::parse(body); }
+};
+
+/// curl METHOD http://127.0.0.1:<http port><path> (the path as given: no globbing, no dot
+/// squashing) with extra header lines and a JSON body; REQUIREs that curl ran.
+HttpReply http(const Node& node, const std::string& method, const std::string& path,
+               const std::vector<std::string>& headers = {}, const std::string& body = "");
 
 /// storescu sending the files as they are stored (their own transfer syntax), one association.
 RunResult store(int port, const std::vector<std::filesystem::path>& files, const std::string& calling_ae = "STORESCU",
