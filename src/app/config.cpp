@@ -1,5 +1,6 @@
 #include "osteon/app/config.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -79,8 +80,8 @@ void read_retention(const TomlValue& section, RetentionConfig& into) {
 
 } // namespace
 
-Config parse_config(const std::string& text, const std::string& name) {
-  const TomlValue root = TomlValue::parse(text, name);
+Config parse_config(const std::string& text, const std::string& name, const std::string& base_dir) {
+  const TomlValue root = TomlValue::parse(text, name, base_dir);
   Config c;
   c.source = name;
   root.reject_unknown(
@@ -108,7 +109,22 @@ Config load_config_file(const std::filesystem::path& path) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), path.string());
+  return parse_config(text.str(), path.string(), std::filesystem::absolute(path).lexically_normal().parent_path().string());
+}
+
+std::optional<std::filesystem::path> default_config_file() {
+  if (const char* env = std::getenv("OSTEON_CONFIG"); env != nullptr && *env != '\0') return std::filesystem::path(env);
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const std::filesystem::path system_config = "/etc/osteon/osteon.toml";
+  if (!ec && exe.parent_path() == "/usr/bin" && std::filesystem::exists(system_config, ec)) return system_config;
+  return std::nullopt;
+}
+
+Config load_config(const std::string& file) {
+  if (!file.empty()) return load_config_file(file);
+  if (const auto found = default_config_file()) return load_config_file(*found);
+  return default_config();
 }
 
 Config default_config() {

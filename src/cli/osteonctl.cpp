@@ -112,10 +112,9 @@ void print_json(const osteon::db::Table& t, bool single) {
 int explain_route(const std::string& file, const std::string& profiles_dir, const std::string& config_file,
                   const std::string& calling_ae, const std::string& called_ae, bool json) {
   const osteon::app::Config config =
-      config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
-  std::filesystem::path dir = profiles_dir.empty() ? config.routing.profiles_dir : std::filesystem::path(profiles_dir);
-  const osteon::routing::Router router(dir.empty() ? osteon::routing::builtin_profiles()
-                                                    : osteon::routing::load_profiles(dir));
+      osteon::app::load_config(config_file);
+  const osteon::routing::Router router(profiles_dir.empty() ? osteon::routing::load_configured(config.routing)
+                                                            : osteon::routing::load_profiles(profiles_dir));
   osteon::routing::RoutingInput in;
   in.attributes = osteon::dicom::read_attributes(file);
   in.calling_ae = calling_ae;
@@ -249,8 +248,7 @@ int main(int argc, char** argv) {
     if (db_file.empty()) {
       std::filesystem::path dir = data_dir;
       if (dir.empty()) {
-        dir = config_file.empty() ? osteon::app::default_config().node.data_dir
-                                  : osteon::app::load_config_file(config_file).node.data_dir;
+        dir = osteon::app::load_config(config_file).node.data_dir;
       }
       db_file = osteon::db::database_path(dir).string();
     }
@@ -261,13 +259,12 @@ int main(int argc, char** argv) {
     if (pause->parsed() || resume->parsed()) {
       // Only names the node knows: a pipeline of a routing profile, "sender", or a destination of the
       // configuration given with --config (without one, destination names are taken as they are).
-      const auto config = config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
+      const auto config = osteon::app::load_config(config_file);
       bool known = pause_kind == "destination" && (pause_name == "sender" || config_file.empty());
       if (pause_kind == "destination") {
         for (const auto& d : config.delivery.destinations) known = known || d.name == pause_name;
       } else {
-        const auto profiles = config.routing.profiles_dir.empty() ? osteon::routing::builtin_profiles()
-                                                                  : osteon::routing::load_profiles(config.routing.profiles_dir);
+        const auto profiles = osteon::routing::load_configured(config.routing);
         for (const auto& p : profiles) known = known || p.pipeline == pause_name;
       }
       if (!known) throw osteon::Error(osteon::Errc::not_found, fmt::format("no {} named '{}'", pause_kind, pause_name));
@@ -285,7 +282,7 @@ int main(int argc, char** argv) {
     }
     if (user->parsed()) {
       // Only when the node's configuration lets osteonctl manage its users.
-      const auto config = config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
+      const auto config = osteon::app::load_config(config_file);
       if (!config.http.osteonctl_manages_users) {
         throw osteon::Error(osteon::Errc::forbidden,
                             fmt::format("the node's configuration ({}) has [http] osteonctl_manages_users = false: its users "
@@ -325,9 +322,8 @@ int main(int argc, char** argv) {
     // Retention works on the data directory of the database, with the rules and profiles of the
     // configuration given (or the defaults).
     const auto retention = [&] {
-      const auto config = config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
-      const auto profiles = config.routing.profiles_dir.empty() ? osteon::routing::builtin_profiles()
-                                                                : osteon::routing::load_profiles(config.routing.profiles_dir);
+      const auto config = osteon::app::load_config(config_file);
+      const auto profiles = osteon::routing::load_configured(config.routing);
       return std::make_unique<osteon::app::Purger>(std::filesystem::path(db_file).parent_path(), config.retention,
                                                    profiles, osteon::app::high_water_bytes(config));
     };

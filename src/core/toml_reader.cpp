@@ -14,7 +14,7 @@ namespace {
 const toml::value& node(const void* p) { return *static_cast<const toml::value*>(p); }
 } // namespace
 
-TomlValue TomlValue::parse(const std::string& text, const std::string& name) {
+TomlValue TomlValue::parse(const std::string& text, const std::string& name, const std::string& base_dir) {
   auto document = std::make_shared<toml::value>();
   try {
     std::istringstream in(text);
@@ -25,6 +25,15 @@ TomlValue TomlValue::parse(const std::string& text, const std::string& name) {
   TomlValue v;
   v.node_ = document.get();
   v.document_ = std::move(document);
+  v.base_dir_ = base_dir;
+  return v;
+}
+
+TomlValue TomlValue::child(const void* n) const {
+  TomlValue v;
+  v.document_ = document_;
+  v.node_ = n;
+  v.base_dir_ = base_dir_;
   return v;
 }
 
@@ -44,32 +53,17 @@ bool TomlValue::is_integer() const { return node(node_).is_integer(); }
 bool TomlValue::is_floating() const { return node(node_).is_floating(); }
 bool TomlValue::contains(const std::string& key) const { return node(node_).is_table() && node(node_).contains(key); }
 
-TomlValue TomlValue::at(const std::string& key) const {
-  TomlValue v;
-  v.document_ = document_;
-  v.node_ = &node(node_).at(key);
-  return v;
-}
+TomlValue TomlValue::at(const std::string& key) const { return child(&node(node_).at(key)); }
 
 std::vector<std::pair<std::string, TomlValue>> TomlValue::entries() const {
   std::vector<std::pair<std::string, TomlValue>> out;
-  for (const auto& [key, value] : node(node_).as_table()) {
-    TomlValue v;
-    v.document_ = document_;
-    v.node_ = &value;
-    out.emplace_back(key, v);
-  }
+  for (const auto& [key, value] : node(node_).as_table()) out.emplace_back(key, child(&value));
   return out;
 }
 
 std::vector<TomlValue> TomlValue::items() const {
   std::vector<TomlValue> out;
-  for (const auto& value : node(node_).as_array()) {
-    TomlValue v;
-    v.document_ = document_;
-    v.node_ = &value;
-    out.push_back(v);
-  }
+  for (const auto& value : node(node_).as_array()) out.push_back(child(&value));
   return out;
 }
 
@@ -89,7 +83,9 @@ void TomlValue::read(const char* key, T& out) const {
   const TomlValue v = at(key);
   try {
     if constexpr (std::is_same_v<T, std::filesystem::path>) {
-      out = toml::get<std::string>(node(v.node_));
+      std::filesystem::path path = toml::get<std::string>(node(v.node_));
+      if (!path.empty() && path.is_relative() && !base_dir_.empty()) path = std::filesystem::path(base_dir_) / path;
+      out = std::move(path);
     } else {
       out = toml::get<T>(node(v.node_));
     }

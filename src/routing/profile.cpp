@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -151,33 +152,75 @@ void check_unique(const std::vector<Profile>& profiles) {
 }
 } // namespace
 
-std::vector<Profile> load_profiles(const std::filesystem::path& dir) {
-  if (!std::filesystem::is_directory(dir)) {
-    throw Error(Errc::config_invalid, fmt::format("{}: profile directory not found", dir.string()));
-  }
-  std::vector<std::filesystem::path> files;
+namespace {
+
+// A profile file: its name (the key an override replaces by), text and where it came from.
+struct ProfileFile {
+  std::string text;
+  std::string source;
+};
+using ProfileFiles = std::map<std::string, ProfileFile>;  // by file name, so in file-name order
+
+ProfileFiles read_directory(const std::filesystem::path& dir) {
+  ProfileFiles files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.is_regular_file() && e.path().extension() == ".toml") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<Profile> out;
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
+    if (!e.is_regular_file() || e.path().extension() != ".toml") continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    if (!in) throw Error(Errc::config_invalid, fmt::format("{}: cannot read the profile", e.path().string()));
     std::ostringstream text;
     text << in.rdbuf();
-    out.push_back(parse_profile(text.str(), f.string()));
+    files[e.path().filename().string()] = {text.str(), e.path().string()};
   }
+  return files;
+}
+
+std::vector<Profile> parse_all(const ProfileFiles& files) {
+  std::vector<Profile> out;
+  for (const auto& [name, file] : files) out.push_back(parse_profile(file.text, file.source));
   check_unique(out);
   return out;
 }
 
-std::vector<Profile> builtin_profiles() {
-  std::vector<Profile> out;
-  for (const auto& file : embedded::routing_profiles()) {
-    out.push_back(parse_profile(file.bytes, "<built-in dicom_profiles/" + file.name + ">"));
+ProfileFiles builtin_files() {
+  ProfileFiles files;
+  for (const auto& file : embedded::routing_profiles())
+    files[file.name] = {file.bytes, "<built-in dicom_profiles/" + file.name + ">"};
+  return files;
+}
+
+} // namespace
+
+std::vector<Profile> load_profiles(const std::filesystem::path& dir) {
+  if (!std::filesystem::is_directory(dir)) {
+    throw Error(Errc::config_invalid, fmt::format("{}: profile directory not found", dir.string()));
   }
-  check_unique(out);
-  return out;
+  return parse_all(read_directory(dir));
+}
+
+std::vector<Profile> builtin_profiles() { return parse_all(builtin_files()); }
+
+std::vector<Profile> load_configured(const RoutingConfig& config) {
+  ProfileFiles files;
+  if (config.profiles_dir.empty()) {
+    files = builtin_files();
+  } else {
+    if (!std::filesystem::is_directory(config.profiles_dir))
+      throw Error(Errc::config_invalid,
+                  fmt::format("{}: profile directory not found (routing.profiles_dir)", config.profiles_dir.string()));
+    files = read_directory(config.profiles_dir);
+  }
+  // The local overrides: a file replaces the one of the same name, an empty file turns it off, a
+  // new name adds a profile. A missing override directory is no override.
+  if (!config.override_dir.empty() && std::filesystem::exists(config.override_dir)) {
+    if (!std::filesystem::is_directory(config.override_dir))
+      throw Error(Errc::config_invalid,
+                  fmt::format("{}: not a directory (routing.override_dir)", config.override_dir.string()));
+    for (auto& [name, file] : read_directory(config.override_dir)) {
+      if (file.text.find_first_not_of(" \t\r\n") == std::string::npos) files.erase(name);
+      else files[name] = std::move(file);
+    }
+  }
+  return parse_all(files);
 }
 
 } // namespace osteon::routing

@@ -1,9 +1,14 @@
 // The node configuration: defaults, overrides, and errors that name the file and the line.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
 #include "osteon/app/config.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/toml_reader.hpp"
+#include "process.hpp"
 
 using osteon::Errc;
 using osteon::Error;
@@ -123,4 +128,39 @@ TEST_CASE("retention: defaults, durations, and errors with their line", "[config
              Catch::Contains("high_water_mb must be at least storage.min_free_mb"));
   CHECK_THAT(message_of("[retention]\nkeep = \"1d\"\n"), Catch::Contains("unknown key 'keep'"));
   CHECK_THAT(message_of("[retention]\nmax_per_second = 0\n"), Catch::Contains("retention.max_per_second"));
+}
+
+TEST_CASE("relative paths in a configuration file are relative to the file's directory", "[config]") {
+  osteon::test::TempDir dir;
+  const auto etc = dir.path() / "etc";
+  std::filesystem::create_directories(etc / "tls");
+  std::ofstream(etc / "tls" / "ca.pem") << "not checked here\n";
+  std::ofstream(etc / "osteon.toml") << "[node]\ndata_dir = \"data\"\n"
+                                        "[routing]\nprofiles_dir = \"../profiles\"\noverride_dir = \"local\"\n"
+                                        "[inference]\nmodels_dir = \"/opt/models\"\n"
+                                        "[audit]\nsyslog_host = \"collector\"\nsyslog_ca_file = \"tls/ca.pem\"\n";
+  // Read from another working directory: the file's directory counts, not this one.
+  const auto c = osteon::app::load_config_file(std::filesystem::relative(etc / "osteon.toml"));
+  const auto base = std::filesystem::absolute(etc);
+  CHECK(c.node.data_dir == base / "data");
+  CHECK(c.routing.profiles_dir == base / "../profiles");
+  CHECK(c.routing.override_dir == base / "local");
+  CHECK(c.inference.models_dir == "/opt/models");  // absolute stays
+  CHECK(c.audit.syslog_ca_file == base / "tls/ca.pem");
+
+  // The built-in defaults, and text parsed without a file, stay relative to the working directory.
+  CHECK(osteon::app::default_config().node.data_dir == "var");
+  CHECK(osteon::app::default_config().inference.models_dir == "models");
+  CHECK(osteon::app::parse_config("[node]\ndata_dir = \"d\"\n", "site.toml").node.data_dir == "d");
+}
+
+TEST_CASE("the configuration used without --config: $OSTEON_CONFIG, else the built-in defaults here", "[config]") {
+  osteon::test::TempDir dir;
+  std::ofstream(dir.path() / "site.toml") << "[node]\nport = 4343\n";
+  ::setenv("OSTEON_CONFIG", (dir.path() / "site.toml").c_str(), 1);
+  CHECK(osteon::app::load_config("").node.port == 4343);
+  ::unsetenv("OSTEON_CONFIG");
+  // Not installed in /usr/bin: no /etc/osteon lookup.
+  CHECK(!osteon::app::default_config_file());
+  CHECK(osteon::app::load_config("").node.port == 11112);
 }

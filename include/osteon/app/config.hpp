@@ -76,9 +76,16 @@ struct Config {
 };
 
 /// Parses TOML text. `name` is used in error messages (file name). Unknown keys are errors.
-Config parse_config(const std::string& text, const std::string& name);
-/// Reads and parses a file.
+/// Relative paths in it are relative to `base_dir`, or to the working directory when it is empty.
+Config parse_config(const std::string& text, const std::string& name, const std::string& base_dir = {});
+/// Reads and parses a file; relative paths in it are relative to the file's directory.
 Config load_config_file(const std::filesystem::path& path);
+/// The configuration file used when none is named: $OSTEON_CONFIG when set; else, for the
+/// programs installed in /usr/bin (the Debian package), /etc/osteon/osteon.toml when it exists;
+/// else none (the built-in defaults).
+std::optional<std::filesystem::path> default_config_file();
+/// `file` when not empty, else default_config_file(), else the built-in defaults.
+Config load_config(const std::string& file);
 /// The embedded default configuration.
 Config default_config();
 /// Checks ranges and consistency; throws Error(config_invalid).

@@ -14,8 +14,10 @@ namespace osteon {
 
 class TomlValue {
  public:
-  /// Parses TOML text; a syntax error is "<name>: syntax error: ...".
-  static TomlValue parse(const std::string& text, const std::string& name);
+  /// Parses TOML text; a syntax error is "<name>: syntax error: ...". A relative path read from it
+  /// (read into std::filesystem::path) is taken relative to `base_dir` when that is not empty
+  /// (the directory of the file), else it stays relative (to the working directory).
+  static TomlValue parse(const std::string& text, const std::string& name, const std::string& base_dir = {});
 
   /// "file:line" of this value.
   std::string where() const;
@@ -39,7 +41,7 @@ class TomlValue {
 
   /// Fails on the first key of this table that is not in `known` ("unknown key 'k' in [section]").
   void reject_unknown(const std::set<std::string>& known, const std::string& section) const;
-  /// Reads `key` into `out` when present (std::string, std::filesystem::path, bool, int,
+  /// Reads `key` into `out` when present (std::string, std::filesystem::path (see parse), bool, int,
   /// std::int64_t, double, std::vector<std::string>); the wrong type fails "'key' has the wrong type".
   template <typename T>
   void read(const char* key, T& out) const;
@@ -51,8 +53,11 @@ class TomlValue {
   std::vector<std::string> strings(const char* key) const;
 
  private:
+  TomlValue child(const void* node) const;
+
   std::shared_ptr<const void> document_;  // keeps the parsed document alive
   const void* node_ = nullptr;            // a toml::value inside it
+  std::string base_dir_;                  // relative paths are relative to this (empty: to the working directory)
 };
 
 } // namespace osteon

@@ -9,6 +9,7 @@ namespace osteon::routing {
 
 struct RoutingConfig {
   std::filesystem::path profiles_dir;  // empty: the profiles built into the binary (dicom_profiles/)
+  std::filesystem::path override_dir;  // local profiles replacing those of profiles_dir by file name; may be absent
 };
 
 void read_config(const TomlValue& section, RoutingConfig& into);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "osteon/routing/config.hpp"
 #include "osteon/core/embedded.hpp"
 
 namespace osteon::routing {
@@ -74,5 +75,8 @@ Profile parse_profile(const std::string& text, const std::string& name);
 std::vector<Profile> load_profiles(const std::filesystem::path& dir);
 /// The profiles built into the binary (dicom_profiles/ at build time).
 std::vector<Profile> builtin_profiles();
+/// The profiles a node runs with: routing.profiles_dir (empty: the built-in ones), then each file
+/// of routing.override_dir replacing the one of the same file name (an empty file: none), or added.
+std::vector<Profile> load_configured(const RoutingConfig& config);
 
 } // namespace osteon::routing
