@@ -16,9 +16,11 @@ int main(int argc, char** argv) {
       "osteon " OSTEON_VERSION " - DICOM node with AI built in.\n"
       "Receives images over DICOM (C-ECHO, C-STORE), stores each one durably (fsync + SQLite index)\n"
       "and answers Success only once it is safe. Runs in the foreground, logs one line per event to\n"
-      "stderr, stops gracefully on SIGTERM/SIGINT. Without --config the built-in defaults are used\n"
-      "(AE title OSTEON, port 11112, data under ./var, the admin console on http://127.0.0.1:8080/);\n"
-      "see osteon.toml for every setting."};
+      "stderr, stops gracefully on SIGTERM/SIGINT; SIGHUP re-reads the routing profiles and the result\n"
+      "destinations. Under systemd (Type=notify) it reports READY once listening with the models loaded,\n"
+      "and sends watchdog keep-alives when WatchdogSec is set. Without --config the built-in defaults are\n"
+      "used (AE title OSTEON, port 11112, data under ./var, the admin console on http://127.0.0.1:8080/);\n"
+      "see osteon.toml(5) for every setting."};
   std::string config_file;
   std::optional<int> port;
   std::optional<std::string> aet;
@@ -28,7 +30,9 @@ int main(int argc, char** argv) {
   std::optional<std::int64_t> min_free_mb;
   std::optional<int> http_port;
   bool check_only = false;
-  cli.add_option("-c,--config", config_file, "Configuration file (TOML); default: built-in osteon.toml")
+  cli.add_option("-c,--config", config_file,
+                 "Configuration file (TOML); relative paths in it are relative to its directory. Default: "
+                 "$OSTEON_CONFIG; installed in /usr/bin (Debian package): /etc/osteon/osteon.toml; else the built-in osteon.toml")
       ->check(CLI::ExistingFile);
   cli.add_option("-p,--port", port, "DICOM port to listen on (overrides node.port)");
   cli.add_option("-a,--aet", aet, "AE title of this node (overrides node.ae_title)");
@@ -43,25 +47,28 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
 
   try {
-    osteon::app::Config config =
-        config_file.empty() ? osteon::app::default_config() : osteon::app::load_config_file(config_file);
-    if (port) config.node.port = *port;
-    if (aet) config.node.ae_title = *aet;
-    if (data_dir) config.node.data_dir = *data_dir;
-    if (log_level) config.log.level = *log_level;
-    if (max_associations) config.node.max_associations = *max_associations;
-    if (min_free_mb) config.storage.min_free_mb = *min_free_mb;
-    if (http_port) config.http.port = *http_port;
-    if (port || aet || data_dir || log_level || max_associations || min_free_mb || http_port)
-      config.source += " + command line";
-    osteon::app::validate(config);
+    // The configuration file (read again on SIGHUP) with the command line's overrides.
+    const auto load = [&] {
+      osteon::app::Config c = osteon::app::load_config(config_file);
+      if (port) c.node.port = *port;
+      if (aet) c.node.ae_title = *aet;
+      if (data_dir) c.node.data_dir = *data_dir;
+      if (log_level) c.log.level = *log_level;
+      if (max_associations) c.node.max_associations = *max_associations;
+      if (min_free_mb) c.storage.min_free_mb = *min_free_mb;
+      if (http_port) c.http.port = *http_port;
+      if (port || aet || data_dir || log_level || max_associations || min_free_mb || http_port) c.source += " + command line";
+      osteon::app::validate(c);
+      return c;
+    };
+    const osteon::app::Config config = load();
     osteon::dimse::check_tls(config.node.tls);  // the TLS listener's files load (else: the [node] entry and why)
     osteon::log::init(config.log.level);
     if (check_only) {
       std::cout << "configuration OK (" << config.source << ")\n";
       return 0;
     }
-    return osteon::app::run_node(config);
+    return osteon::app::run_node(config, load);
   } catch (const osteon::Error& e) {
     std::cerr << "osteon: " << e.what() << "\n";
     return e.exit_code();

@@ -133,7 +133,7 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
                            {"failed", count(read.jobs, p.name, "failed")}});
     }
     json destinations = json::array();
-    for (const auto& d : view.destinations) {
+    for (const auto& d : view.destinations ? view.destinations() : std::vector<DestinationView>{}) {
       const auto since = paused("destination", d.name);
       destinations.push_back({{"name", d.name}, {"ae_title", d.ae_title}, {"host", d.host}, {"port", d.port},
                               {"tls", d.tls}, {"state", since ? "paused" : "running"},
@@ -240,7 +240,7 @@ void add_node_routes(Router& router, const NodeView& view, const std::shared_ptr
   router.add("GET", "/api/v1/routing/profiles", [&view](const Request&) {
     json items = json::array();
     if (view.router != nullptr)
-      for (const auto& p : view.router->profiles()) items.push_back(routing::profile_json(p));
+      for (const auto& p : *view.router->profiles()) items.push_back(routing::profile_json(p));
     return json_response({{"items", items}, {"count", items.size()}});
   });
 

@@ -82,8 +82,10 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
         const auto& name = r.param("name");
         const bool known = kind == "pipeline"
                                ? std::any_of(view.pipelines.begin(), view.pipelines.end(), [&](const auto& p) { return p.name == name; })
-                               : name == "sender" || std::any_of(view.destinations.begin(), view.destinations.end(),
-                                                                 [&](const auto& d) { return d.name == name; });
+                               : name == "sender" || (view.destinations && [&] {
+                                   const auto all = view.destinations();
+                                   return std::any_of(all.begin(), all.end(), [&](const auto& d) { return d.name == name; });
+                                 }());
         if (!known) throw Error(Errc::not_found, fmt::format("no {} named '{}'", kind, name));
         return writers->with([&](db::Database& d) {
           db::PauseRepository pauses(d);

@@ -6,8 +6,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -22,6 +25,7 @@
 #include "osteon/app/ingest.hpp"
 #include "osteon/app/purger.hpp"
 #include "osteon/app/result_publisher.hpp"
+#include "osteon/app/service_manager.hpp"
 #include "osteon/delivery/outbox.hpp"
 #include "osteon/jobs/analysis.hpp"
 #include "osteon/jobs/engine.hpp"
@@ -115,8 +119,7 @@ std::unique_ptr<Analysis> make_analysis(const Config& config) {
 }
 
 std::vector<routing::Profile> load_routing(const Config& config) {
-  auto profiles = config.routing.profiles_dir.empty() ? routing::builtin_profiles()
-                                                      : routing::load_profiles(config.routing.profiles_dir);
+  auto profiles = routing::load_configured(config.routing);
   for (const auto& p : profiles) {
     log::info("routing.profile", {{"id", p.id}, {"pipeline", p.pipeline}, {"priority", p.priority}, {"source", p.source}});
   }
@@ -152,8 +155,12 @@ admin::NodeView node_view(const Config& config, const Analysis& analysis, dicom:
     const auto why = slot.pipeline->unavailable_reason();
     v.pipelines.push_back({name, !why, why.value_or("")});
   }
-  for (const auto& d : config.delivery.destinations) v.destinations.push_back({d.name, d.ae_title, d.host, d.port, d.tls.enabled});
-  v.destinations.push_back({"sender", "(the sender's AE)", "(delivery.known_peers)", 0, false});
+  v.destinations = [&outbox] {
+    std::vector<admin::DestinationView> out;
+    for (const auto& d : outbox.destinations()) out.push_back({d.name, d.ae_title, d.host, d.port, d.tls.enabled});
+    out.push_back({"sender", "(the sender's AE)", "(delivery.known_peers)", 0, false});
+    return out;
+  };
   v.free_bytes = [&spool] { return spool.free_bytes(); };
   return v;
 }
@@ -170,7 +177,7 @@ void mark_clean(const Config& config) {
 
 } // namespace
 
-int run_node(const Config& config) {
+int run_node(const Config& config, const std::function<Config()>& reload) {
   // DCMTK disables Nagle's algorithm on its sockets only when TCP_NODELAY is set; without it every
   // C-STORE response waits for the peer's delayed ACK (~40 ms). An explicit setting is kept.
   ::setenv("TCP_NODELAY", "1", 0);
@@ -212,7 +219,7 @@ int run_node(const Config& config) {
       recover(config, database, spool);
 
       const auto profiles = load_routing(config);
-      const routing::Router router(profiles);
+      const auto router = std::make_shared<routing::Router>(profiles);
       const std::chrono::milliseconds lease = std::chrono::seconds(config.jobs.lease_s);
       delivery::Outbox outbox(config.node.data_dir, config.delivery, config.node.ae_title);
       auto publisher = std::make_shared<ResultPublisher>(config, spool, outbox);
@@ -224,7 +231,7 @@ int run_node(const Config& config) {
       outbox.attach(engine, lease);
       jobs::AnalysisSettings analysis_settings;
       analysis_settings.data_dir = config.node.data_dir;
-      analysis_settings.profiles = profiles;
+      analysis_settings.router = router;
       analysis_settings.retry = {config.jobs.max_attempts, std::chrono::seconds(config.jobs.retry_base_s),
                                  std::chrono::seconds(config.jobs.retry_cap_s)};
       analysis_settings.lease = lease;
@@ -236,14 +243,14 @@ int run_node(const Config& config) {
       Purger purger(config.node.data_dir, config.retention, profiles, high_water_bytes(config), {},
                     [&spool] { return spool.free_bytes(); });
       purger.start();
-      Ingest ingest(config, database, spool, &router, [&engine] { engine.notify(); });
+      Ingest ingest(config, database, spool, router.get(), [&engine] { engine.notify(); });
       if (config.retention.enabled)
         ingest.on_space_low(high_water_bytes(config), [&purger] { purger.wake(); }, [&purger] { return purger.status(); });
       dimse::StorageScp scp(config.node, config.security, ingest);
       scp.start();
 
       // The admin console (HTTP: web UI, API, metrics), reading the database the node writes.
-      admin::NodeView view = node_view(config, *analysis, spool, router, outbox);
+      admin::NodeView view = node_view(config, *analysis, spool, *router, outbox);
       view.retention_status = [&purger] { return purger.status(); };
       view.retention = [&purger, &config] {
         db::Database connection(db::database_path(config.node.data_dir), db::Database::Mode::read_only);
@@ -294,16 +301,66 @@ int run_node(const Config& config) {
 
       boost::asio::io_context io;
       boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+      boost::asio::signal_set hangup(io, SIGHUP);
+      boost::asio::steady_timer watchdog(io);
       signals.async_wait([&](const boost::system::error_code& ec, int signo) {
         if (ec) return;
         log::info("node.stopping", {{"signal", signo}, {"open_associations", scp.active_associations()},
                                     {"grace_s", config.node.shutdown_grace_s}});
+        service_manager::stopping(fmt::format("stopping: {} open associations may finish", scp.active_associations()));
+        hangup.cancel();
+        watchdog.cancel();
         scp.request_stop();
       });
+      // SIGHUP (systemctl reload): routing profiles and destinations are read again and put in
+      // force for what arrives next; open associations, running jobs and queued deliveries go on.
+      const auto reload_now = [&] {
+        service_manager::reloading();
+        try {
+          const Config next = reload ? reload() : config;
+          auto next_profiles = load_routing(next);
+          outbox.replace_peers(next.delivery);  // first: a TLS file that fails leaves everything as it was
+          router->replace(next_profiles);
+          purger.replace_profiles(std::move(next_profiles));
+          const auto destinations = outbox.destinations().size();
+          log::info("node.reloaded", {{"config", next.source}, {"profiles", static_cast<std::int64_t>(router->profiles()->size())},
+                                      {"destinations", static_cast<std::int64_t>(destinations)}});
+          node_event(db::audit::software_configuration,
+                     fmt::format("configuration reloaded from {}: {} routing profiles, {} destinations (other settings "
+                                 "take effect at the next start)",
+                                 next.source, router->profiles()->size(), destinations));
+        } catch (const std::exception& e) {
+          log::error("node.reload_failed", {{"error", e.what()}, {"kept", "the profiles and destinations in force"}});
+        }
+        service_manager::ready("serving (configuration reloaded)");
+      };
+      std::function<void()> await_hangup = [&] {
+        hangup.async_wait([&](const boost::system::error_code& ec, int) {
+          if (ec) return;
+          reload_now();
+          await_hangup();
+        });
+      };
+      await_hangup();
+      // The systemd watchdog: keep-alives from the loop that handles signals, while it turns.
+      const auto keep_alive_every = service_manager::keep_alive_interval();
+      std::function<void()> keep_alive = [&] {
+        service_manager::keep_alive();
+        watchdog.expires_after(keep_alive_every);
+        watchdog.async_wait([&](const boost::system::error_code& ec) {
+          if (!ec) keep_alive();
+        });
+      };
+      if (keep_alive_every.count() > 0) keep_alive();
       log::info("node.ready", {{"port", config.node.plain ? config.node.port : 0},
                                {"tls_port", config.node.tls.enabled ? config.node.tls_port : 0},
                                {"aet", config.node.ae_title}, {"schema", version},
                                {"http_port", config.http.enabled ? http.port() : 0}});
+      service_manager::ready(fmt::format("serving DICOM as {} on port {}{}, {} pipelines available", config.node.ae_title,
+                                         config.node.plain ? config.node.port : config.node.tls_port,
+                                         config.node.tls.enabled ? fmt::format(" (TLS {})", config.node.tls_port) : "",
+                                         std::count_if(view.pipelines.begin(), view.pipelines.end(),
+                                                       [](const auto& p) { return p.available; })));
       io.run();
       // No new analyses or deliveries once stopping: running ones finish (while open associations
       // use their grace period); queued ones, and those stored meanwhile, resume at the next start.

@@ -19,12 +19,18 @@ Purger::Purger(fs::path data_dir, RetentionConfig rules, std::vector<routing::Pr
                std::int64_t high_water_bytes, Clock now, FreeBytes free_bytes)
     : data_dir_(std::move(data_dir)),
       rules_(rules),
-      profiles_(std::move(profiles)),
+      profiles_(std::make_shared<const std::vector<routing::Profile>>(std::move(profiles))),
       high_water_bytes_(high_water_bytes),
       now_(std::move(now)),
       free_bytes_(std::move(free_bytes)) {}
 
 Purger::~Purger() { stop(); }
+
+void Purger::replace_profiles(std::vector<routing::Profile> profiles) {
+  auto next = std::make_shared<const std::vector<routing::Profile>>(std::move(profiles));
+  const std::lock_guard guard(status_mutex_);
+  profiles_ = std::move(next);
+}
 
 std::chrono::system_clock::time_point Purger::now() const {
   return now_ ? now_() : std::chrono::system_clock::now();
@@ -38,8 +44,13 @@ std::int64_t Purger::free_bytes() const {
 }
 
 std::chrono::seconds Purger::keep_for(const db::StoredFile& f) const {
+  std::shared_ptr<const std::vector<routing::Profile>> profiles;
+  {
+    const std::lock_guard guard(status_mutex_);
+    profiles = profiles_;
+  }
   const routing::Profile* profile = nullptr;
-  for (const auto& p : profiles_)
+  for (const auto& p : *profiles)
     if (p.id == f.profile) profile = &p;
   switch (f.kind) {
     case db::StoredFile::Kind::unrouted: return rules_.keep_unrouted;

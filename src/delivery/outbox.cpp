@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -49,12 +50,31 @@ bool is_sr(const std::string& sop_class) { return sop_class.rfind("1.2.840.10008
 
 } // namespace
 
+// Where results may go: replaced whole by a reload, read by the senders.
+struct Peers {
+  std::vector<Destination> destinations;
+  std::vector<KnownPeer> known_peers;
+};
+
 struct Outbox::Shared {
   fs::path data_dir;
-  DeliveryConfig config;
+  DeliveryConfig config;  // its destinations and known peers as at start-up: see peers()
   dimse::ScuSettings scu;
 
+  std::shared_ptr<const Peers> peers() const {
+    const std::lock_guard guard(mutex);
+    return current;
+  }
+  void set_peers(const DeliveryConfig& c) {
+    auto next = std::make_shared<const Peers>(Peers{c.destinations, c.known_peers});
+    const std::lock_guard guard(mutex);
+    current = std::move(next);
+  }
   dimse::TlsSettings tls_for(const db::OutboxItem& item) const;
+
+ private:
+  mutable std::mutex mutex;
+  std::shared_ptr<const Peers> current;
 };
 
 namespace {
@@ -77,15 +97,23 @@ Outbox::Outbox(fs::path data_dir, DeliveryConfig config, std::string calling_ae)
   shared_->config = std::move(config);
   shared_->scu.calling_ae = shared_->config.calling_ae.empty() ? calling_ae : shared_->config.calling_ae;
   // Certificates and keys that cannot be loaded stop start-up, naming the configuration entry.
-  for (const auto& d : shared_->config.destinations) dimse::check_tls(d.tls);
-  for (const auto& k : shared_->config.known_peers) dimse::check_tls(k.tls);
+  replace_peers(shared_->config);
 }
+
+void Outbox::replace_peers(const DeliveryConfig& config) {
+  for (const auto& d : config.destinations) dimse::check_tls(d.tls);
+  for (const auto& k : config.known_peers) dimse::check_tls(k.tls);
+  shared_->set_peers(config);
+}
+
+std::vector<Destination> Outbox::destinations() const { return shared_->peers()->destinations; }
 
 void Outbox::enqueue(db::Database& database, const std::vector<ResultObject>& objects,
                      const std::vector<std::string>& destinations, const std::string& sender_calling_ae,
                      const std::vector<std::string>& sr_classes) {
   db::OutboxRepository repo(database);
   const std::string now = utc_timestamp();
+  const auto configured = shared_->peers();
   for (const auto& object : objects) {
     for (const auto& name : destinations) {
       db::OutboxItem item{object.sop_instance_uid, object.sop_class_uid, object.study_uid, object.path, name,
@@ -97,13 +125,13 @@ void Outbox::enqueue(db::Database& database, const std::vector<ResultObject>& ob
       };
       std::string problem;
       if (name == "sender") {
-        const auto& peers = shared_->config.known_peers;
+        const auto& peers = configured->known_peers;
         const auto it = std::find_if(peers.begin(), peers.end(),
                                      [&](const KnownPeer& k) { return k.calling_ae == sender_calling_ae; });
         if (it == peers.end()) problem = fmt::format("sender '{}' is not in delivery.known_peers", sender_calling_ae);
         else address(*it);
       } else {
-        const auto& dests = shared_->config.destinations;
+        const auto& dests = configured->destinations;
         const auto it = std::find_if(dests.begin(), dests.end(), [&](const Destination& d) { return d.name == name; });
         if (it == dests.end()) problem = fmt::format("destination '{}' is not configured", name);
         else address(*it);
@@ -141,20 +169,21 @@ void Outbox::attach(jobs::Engine& engine, std::chrono::milliseconds lease) {
 // The TLS settings of a row's destination as configured now (a row stores only the address): a
 // named destination by its name, the sender by the known peer with the row's address.
 dimse::SendOutcome Outbox::echo(const std::string& destination) const {
-  for (const auto& d : shared_->config.destinations) {
+  for (const auto& d : shared_->peers()->destinations) {
     if (d.name == destination) return dimse::echo({d.ae_title, d.host, d.port, d.tls}, shared_->scu);
   }
   throw Error(Errc::not_found, fmt::format("no destination named '{}' in [delivery] destinations", destination));
 }
 
 dimse::TlsSettings Outbox::Shared::tls_for(const db::OutboxItem& item) const {
+  const auto configured = peers();
   if (item.destination == "sender") {
-    for (const auto& k : config.known_peers) {
+    for (const auto& k : configured->known_peers) {
       if (k.ae_title == item.ae_title && k.host == item.host && k.port == item.port) return k.tls;
     }
     return {};
   }
-  for (const auto& d : config.destinations) {
+  for (const auto& d : configured->destinations) {
     if (d.name == item.destination) return d.tls;
   }
   return {};

@@ -50,10 +50,10 @@ struct Shared {
   AnalysisSettings settings;
   std::shared_ptr<ResultSink> sink;
 
-  const routing::Profile* profile(const std::string& id) const {
-    const auto& ps = settings.profiles;
-    const auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& p) { return p.id == id; });
-    return it == ps.end() ? nullptr : &*it;
+  // The profile of this id in `profiles` (a snapshot of those in force), or null.
+  static const routing::Profile* profile(const std::vector<routing::Profile>& profiles, const std::string& id) {
+    const auto it = std::find_if(profiles.begin(), profiles.end(), [&](const auto& p) { return p.id == id; });
+    return it == profiles.end() ? nullptr : &*it;
   }
 };
 
@@ -76,6 +76,8 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
     pipelines::Finding finding;
     pipelines::JobInput input;
     const routing::Profile* profile = nullptr;
+    const auto profiles = shared_->settings.router ? shared_->settings.router->profiles()
+                                                   : std::make_shared<const std::vector<routing::Profile>>();
     try {
       input.job_id = job.id;
       input.file = shared_->settings.data_dir / job.path;
@@ -94,7 +96,7 @@ class AnalysisRunner final : public Runner<db::JobRow, db::FindingRow> {
         input.source.reset();
         input.attributes = dicom::read_attributes(input.file);
       }
-      profile = shared_->profile(job.profile);
+      profile = Shared::profile(*profiles, job.profile);
       if (!profile) {
         finding.outcome = pipelines::Outcome::failed;
         finding.summary = fmt::format("profile '{}' is no longer configured", job.profile);

@@ -64,15 +64,26 @@ bool anatomy(std::vector<std::string>& reasons, const MatchRules& m, const Insta
 
 } // namespace
 
-Router::Router(std::vector<Profile> profiles) : profiles_(std::move(profiles)) {
-  std::stable_sort(profiles_.begin(), profiles_.end(),
+Router::Router(std::vector<Profile> profiles) { replace(std::move(profiles)); }
+
+void Router::replace(std::vector<Profile> profiles) {
+  std::stable_sort(profiles.begin(), profiles.end(),
                    [](const Profile& a, const Profile& b) { return a.priority > b.priority; });
+  auto next = std::make_shared<const std::vector<Profile>>(std::move(profiles));
+  const std::lock_guard guard(mutex_);
+  profiles_ = std::move(next);
+}
+
+std::shared_ptr<const std::vector<Profile>> Router::profiles() const {
+  const std::lock_guard guard(mutex_);
+  return profiles_;
 }
 
 Decision Router::route(const RoutingInput& in) const {
   Decision d;
+  d.snapshot = profiles();
   const auto& a = in.attributes;
-  for (const auto& p : profiles_) {
+  for (const auto& p : *d.snapshot) {
     ProfileVerdict v;
     v.profile_id = p.id;
     const auto& m = p.match;

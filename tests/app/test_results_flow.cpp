@@ -98,7 +98,7 @@ TEST_CASE("a finished job's SR and SC are stored, indexed and delivered into the
   outbox.attach(engine);
   jobs::AnalysisSettings settings;
   settings.data_dir = config.node.data_dir;
-  settings.profiles = profiles;
+  settings.router = std::make_shared<routing::Router>(profiles);
   settings.poll = 20ms;
   jobs::add_analysis_queues(engine, {{"bone_age", {stub, 1}}}, settings, publisher);
   engine.start();

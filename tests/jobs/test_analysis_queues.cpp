@@ -131,7 +131,7 @@ struct Fixture {
     auto e = std::make_unique<jobs::Engine>(db::database_path(dir.path()));
     jobs::AnalysisSettings s;
     s.data_dir = dir.path();
-    s.profiles = profiles;
+    s.router = std::make_shared<routing::Router>(profiles);
     s.retry.base = 20ms;
     s.poll = 20ms;
     s.lease = lease;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "osteon/core/error.hpp"
 #include "osteon/routing/router.hpp"
@@ -42,7 +43,7 @@ const char* minimal = "[profile]\nid = \"x\"\npipeline = \"bone_age\"\n[match]\n
 
 TEST_CASE("the built-in profiles route every body-part synonym to its pipeline", "[routing]") {
   const Router r(builtin_profiles());
-  REQUIRE(r.profiles().size() == 3);
+  REQUIRE(r.profiles()->size() == 3);
   for (const char* b : {"HAND", "L HAND", "l_hand", "hand", " Hand ", "MANO", "LEFT HAND", "BONE AGE"}) {
     INFO(b);
     CHECK(routed(r, image(b, "PA")) == "bone_age");
@@ -179,4 +180,55 @@ TEST_CASE("a profile chooses which result objects each destination gets; all thr
                                     "p.toml");
   CHECK(chosen.objects_to("pacs") == std::vector<std::string>{"sr", "sc"});
   CHECK(chosen.objects_to("viewer") == std::vector<std::string>{"gsps"});
+}
+
+TEST_CASE("local profiles replace, turn off or add to the shipped ones by file name", "[routing]") {
+  test::TempDir dir;
+  const auto shipped = dir.path() / "shipped";
+  const auto local = dir.path() / "local";
+  std::filesystem::create_directories(shipped);
+  const auto profile = [](const std::string& id, const std::string& body_part) {
+    return "[profile]\nid = \"" + id + "\"\npipeline = \"bone_age\"\n[match]\nmodality = [\"DX\"]\nbody_part = [\"" + body_part + "\"]\n";
+  };
+  std::ofstream(shipped / "10-hand.toml") << profile("hand", "HAND");
+  std::ofstream(shipped / "20-skull.toml") << profile("skull", "SKULL");
+  std::ofstream(shipped / "30-hip.toml") << profile("hip", "HIP");
+  RoutingConfig config{shipped, local};
+  const auto ids = [&] {
+    std::set<std::string> out;
+    for (const auto& p : load_configured(config)) out.insert(p.id);
+    return out;
+  };
+  CHECK(ids() == std::set<std::string>{"hand", "skull", "hip"});  // no override directory: none
+
+  std::filesystem::create_directories(local);
+  std::ofstream(local / "10-hand.toml") << profile("hand-local", "HAND");
+  std::ofstream(local / "20-skull.toml") << "\n";
+  std::ofstream(local / "40-knee.toml") << profile("knee", "KNEE");
+  std::ofstream(local / "README") << "not a profile";
+  CHECK(ids() == std::set<std::string>{"hand-local", "hip", "knee"});
+  for (const auto& p : load_configured(config))
+    if (p.id == "hand-local") CHECK(p.source == (local / "10-hand.toml").string());
+
+  // Over the built-in profiles (profiles_dir empty).
+  config.profiles_dir.clear();
+  std::filesystem::remove(local / "20-skull.toml");
+  std::ofstream(local / "10-hand-bone-age.toml") << "";
+  CHECK(ids() == std::set<std::string>{"hand-local", "skull-nasal-fracture", "hip-implant", "knee"});
+
+  // An override path that is a file: an error naming the key.
+  config.override_dir = local / "README";
+  CHECK_THROWS_WITH(load_configured(config), Catch::Contains("routing.override_dir"));
+}
+
+TEST_CASE("a router's profiles are replaced whole; a decision keeps the set it was made on", "[routing]") {
+  Router r(builtin_profiles());
+  const auto before = r.route(image("HAND", "PA"));
+  REQUIRE(before.profile);
+  auto only_hip = builtin_profiles();
+  std::erase_if(only_hip, [](const Profile& p) { return p.id != "hip-implant"; });
+  r.replace(only_hip);
+  CHECK(r.profiles()->size() == 1);
+  CHECK(before.profile->id == "hand-bone-age");  // still valid: the decision holds its snapshot
+  CHECK(!r.route(image("HAND", "PA")).profile);
 }

@@ -65,6 +65,11 @@ int Node::stop() {
   return *code;
 }
 
+void Node::signal(int signo) {
+  REQUIRE(process_);
+  process_->signal(signo);
+}
+
 void Node::kill9() {
   process_->signal(SIGKILL);
   process_->wait_for(std::chrono::seconds(10));

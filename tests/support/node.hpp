@@ -36,6 +36,10 @@ class Node {
   int stop();
   /// SIGKILL: a crash.
   void kill9();
+  /// Sends a signal (e.g. SIGHUP: reload) to the running node.
+  void signal(int signo);
+  /// The configuration file the node was started with (tests may rewrite it before a reload).
+  const std::filesystem::path& config_file() const { return config_file_; }
   bool running();
   bool echo(const std::string& calling_ae = "ECHOSCU", const std::string& called_ae = "OSTEON");
 

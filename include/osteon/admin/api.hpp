@@ -62,7 +62,7 @@ struct NodeView {
   std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
   std::vector<ModelStatus> models;
   std::vector<PipelineStatus> pipelines;
-  std::vector<DestinationView> destinations;  // configured ones ("sender" is always there)
+  std::function<std::vector<DestinationView>()> destinations;  // configured now ("sender" is always there)
   std::function<std::int64_t()> free_bytes;  // on the spool's file system
   std::function<std::string()> retention_status;  // why retention cannot free space, or ""
   // Bytes of stored files per retention state and the next purge (GET /api/v1/system).

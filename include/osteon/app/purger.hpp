@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -85,6 +86,8 @@ class Purger {
   void wake();
   /// One line for /readyz and logs: what the last run found ("", or why nothing could be freed).
   std::string status() const;
+  /// Keep times of profiles that a reload put in force (their [retention] keys) apply from now on.
+  void replace_profiles(std::vector<routing::Profile> profiles);
 
  private:
   std::chrono::system_clock::time_point now() const;
@@ -95,7 +98,7 @@ class Purger {
 
   std::filesystem::path data_dir_;
   RetentionConfig rules_;
-  std::vector<routing::Profile> profiles_;
+  std::shared_ptr<const std::vector<routing::Profile>> profiles_;  // guarded by status_mutex_
   std::int64_t high_water_bytes_;
   Clock now_;
   FreeBytes free_bytes_;

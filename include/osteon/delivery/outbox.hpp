@@ -48,6 +48,13 @@ class Outbox {
   /// C-ECHO to a configured destination (as deliveries reach it: AE titles, TLS). Unknown name:
   /// Error(not_found).
   dimse::SendOutcome echo(const std::string& destination) const;
+  /// Puts another set of destinations and known peers in force (a reload): deliveries queued
+  /// from then on use it, and so does each next attempt of a queued one (its TLS settings). The
+  /// other [delivery] keys (workers, retries) keep their start-up values. A TLS file that cannot
+  /// be loaded: Error, and the set in force stays.
+  void replace_peers(const DeliveryConfig& config);
+  /// The destinations in force.
+  std::vector<Destination> destinations() const;
 
   static constexpr const char* queue_name = "delivery";
   struct Shared;  // what the senders share (defined in outbox.cpp)

@@ -13,6 +13,7 @@
 #include "osteon/jobs/engine.hpp"
 #include "osteon/pipelines/pipeline.hpp"
 #include "osteon/routing/profile.hpp"
+#include "osteon/routing/router.hpp"
 
 namespace osteon::db {
 class Database;
@@ -46,7 +47,8 @@ struct PipelineSlot {
 
 struct AnalysisSettings {
   std::filesystem::path data_dir;        // stored instances' paths are relative to it
-  std::vector<routing::Profile> profiles;  // the profile a job was routed by gives its parameters
+  // The profiles in force (a reload replaces them): the one a job was routed by gives its parameters.
+  std::shared_ptr<const routing::Router> router;
   RetryPolicy retry;
   std::chrono::milliseconds poll{500};
   std::chrono::milliseconds lease{std::chrono::minutes(10)};
