@@ -144,7 +144,14 @@ void StorageScp::Impl::open(int port, bool secure) {
   if (cond.good() && secure) cond = ASC_setTransportLayer(e->net, e->tls.get(), 0);
   if (cond.bad()) {
     if (e->net) ASC_dropNetwork(&e->net);
-    throw Error(Errc::network_error, fmt::format("cannot listen on {}port {}: {}", secure ? "TLS " : "", port, cond.text()));
+    // A port below 1024 needs a capability the packaged service drops unless the admin grants it.
+    const std::string hint =
+        port < 1024 ? " (a port below 1024 needs CAP_NET_BIND_SERVICE; for the osteon service: systemctl edit osteon, "
+                      "add CapabilityBoundingSet=CAP_NET_BIND_SERVICE and AmbientCapabilities=CAP_NET_BIND_SERVICE "
+                      "under [Service])"
+                    : "";
+    throw Error(Errc::network_error,
+                fmt::format("cannot listen on {}port {}: {}{}", secure ? "TLS " : "", port, cond.text(), hint));
   }
   endpoints.push_back(std::move(e));
 }

@@ -106,6 +106,8 @@ wait $node || rc=$?
 check "SIGTERM: STOPPING=1 and exit 0 (got $rc)" "[ $rc = 0 ] && grep -q 'STOPPING=1' '$work/notify.log'"
 kill $listener 2>/dev/null || true
 
+out=$(setpriv --reuid=osteon --regid=osteon --init-groups /usr/bin/osteon --config /etc/osteon/osteon.toml --port 104 2>&1) && rc=0 || rc=$?
+check "port 104 without the capability: start-up fails saying how to grant it" "[ $rc != 0 ] && grep -q 'CAP_NET_BIND_SERVICE' <<<\"\$out\""
 echo "--- dpkg -r, then dpkg -P"
 dpkg -r osteon
 check "remove: binaries gone" "[ ! -e /usr/bin/osteon ]"
