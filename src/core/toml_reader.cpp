@@ -1,6 +1,9 @@
 #include "osteon/core/toml_reader.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <string_view>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -12,9 +15,50 @@ namespace osteon {
 
 namespace {
 const toml::value& node(const void* p) { return *static_cast<const toml::value*>(p); }
+
+// TOML is UTF-8. toml11 3.7 reads out of bounds when it reports invalid UTF-8 inside a literal
+// string (found by fuzz/fuzz_profile), so the text is checked here first. Returns the offset of
+// the first byte that is not part of a well-formed UTF-8 sequence, or npos.
+std::size_t invalid_utf8_at(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07u;
+    } else {
+      return i;
+    }
+    if (i + n >= s.size()) return i;  // the sequence is cut off by the end of the text
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    const std::uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n + 1;
+  }
+  return std::string_view::npos;
+}
 } // namespace
 
 TomlValue TomlValue::parse(const std::string& text, const std::string& name, const std::string& base_dir) {
+  if (const auto at = invalid_utf8_at(text); at != std::string_view::npos) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+    throw Error(Errc::config_invalid, fmt::format("{}:{}: not valid UTF-8 (byte {} of the file)", name, line, at + 1));
+  }
   auto document = std::make_shared<toml::value>();
   try {
     std::istringstream in(text);

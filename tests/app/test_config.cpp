@@ -164,3 +164,12 @@ TEST_CASE("the configuration used without --config: $OSTEON_CONFIG, else the bui
   CHECK(!osteon::app::default_config_file());
   CHECK(osteon::app::load_config("").node.port == 11112);
 }
+
+TEST_CASE("text that is not UTF-8 is refused with its line, before the TOML parser sees it", "[config]") {
+  // Invalid UTF-8 inside a literal string made toml11 3.7 read out of bounds (fuzz_profile).
+  CHECK_THAT(message_of("[node]\nae_title = 'ab\xff\xff'\n"), Catch::Contains("site.toml:2: not valid UTF-8"));
+  CHECK_THAT(message_of("[node]\n# caf\xc3\n"), Catch::Contains("site.toml:2: not valid UTF-8"));      // cut off
+  CHECK_THAT(message_of("[node]\nae_title = \"\xc0\xaf\"\n"), Catch::Contains("not valid UTF-8"));    // overlong
+  CHECK_THAT(message_of("[node]\nae_title = \"\xed\xa0\x80\"\n"), Catch::Contains("not valid UTF-8")); // surrogate
+  CHECK(osteon::app::parse_config("[node]\nae_title = \"OSTEON\" # Knochenalter, âge osseux, 骨龄\n", "site.toml").node.ae_title == "OSTEON");
+}
