@@ -73,7 +73,7 @@ std::string described(const Request& r) {
 Response json_response(const json& body, int status) {
   Response r;
   r.status = status;
-  r.body = body.dump();
+  r.body = json_text(body);
   return r;
 }
 

@@ -21,6 +21,10 @@
 
 namespace osteon::admin {
 
+/// JSON text of a response body; bytes that are not UTF-8 (from a request, a file) become U+FFFD
+/// rather than an exception.
+inline std::string json_text(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 Response json_response(const nlohmann::json& body, int status = 200);
 
 // Connections to the node's database, one per request being served, kept for the next request.

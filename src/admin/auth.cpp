@@ -1,5 +1,7 @@
 #include "osteon/admin/auth.hpp"
 
+#include "api_support.hpp"
+
 #include <sodium.h>
 
 #include <chrono>
@@ -245,7 +247,7 @@ void Authenticator::add_routes(Router& router) {
     d.audit(r, db::audit::user_authentication, db::audit::login, db::audit::success, "", name, "console session");
     log::info("admin.login", {{"user", name}, {"peer", r.peer}});
     Response out;
-    out.body = json{{"user", name}, {"role", user->role}, {"csrf", csrf}, {"expires_in_s", d.settings.session_minutes * 60}}.dump();
+    out.body = json_text(json{{"user", name}, {"role", user->role}, {"csrf", csrf}, {"expires_in_s", d.settings.session_minutes * 60}});
     out.headers.emplace_back("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kSessionCookie,
                                                        id, d.settings.session_minutes * 60, d.settings.tls() ? "; Secure" : ""));
     return out;
@@ -259,7 +261,7 @@ void Authenticator::add_routes(Router& router) {
     }
     d.audit(r, db::audit::user_authentication, db::audit::logout, db::audit::success, "", r.user, "");
     Response out;
-    out.body = json{{"user", r.user}, {"logged_out", true}}.dump();
+    out.body = json_text(json{{"user", r.user}, {"logged_out", true}});
     out.headers.emplace_back("Set-Cookie", fmt::format("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", kSessionCookie));
     return out;
   }, Access::viewer);
@@ -270,7 +272,7 @@ void Authenticator::add_routes(Router& router) {
     Response out;
     json me{{"user", r.user}, {"role", r.role}};
     if (!r.csrf.empty()) me["csrf"] = r.csrf;
-    out.body = me.dump();
+    out.body = json_text(me);
     return out;
   }, Access::viewer);
 }

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "beast_request.hpp"
 #include "osteon/core/error.hpp"
 #include "osteon/core/log.hpp"
 
@@ -27,9 +28,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-Request to_request(const http::request<http::string_body>& in, std::string peer) {
+Request detail::to_request(const http::request<http::string_body>& in, std::string peer) {
   Request r;
   r.peer = std::move(peer);
   r.method = std::string(in.method_string());
@@ -46,6 +45,8 @@ Request to_request(const http::request<http::string_body>& in, std::string peer)
   r.body = in.body();
   return r;
 }
+
+namespace {
 
 // A connection: Stream is beast::tcp_stream (HTTP) or beast::ssl_stream<beast::tcp_stream> (HTTPS).
 template <typename Stream>
@@ -110,9 +111,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     try {
       beast::error_code peer_ec;
       const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_ec);
-      out = router_.handle(to_request(in, peer_ec ? std::string() : peer.address().to_string()));
+      out = router_.handle(detail::to_request(in, peer_ec ? std::string() : peer.address().to_string()));
     } catch (const Error& e) {  // a malformed target
       out = error_response(e.code(), e.what());
+    } catch (const std::exception& e) {  // never the end of the serving thread
+      log::error("http.internal_error", {{"error", e.what()}});
+      out = Response{500, "application/json", R"({"error":{"code":"internal","message":"internal error"}})", {}};
     }
     if (in.method() == http::verb::head) out.body.clear();
     reply(std::move(out), keep_alive);

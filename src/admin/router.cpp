@@ -100,7 +100,10 @@ const std::string& Request::param(std::string_view name) const {
 Response error_response(Errc code, std::string_view message) {
   Response r;
   r.status = info(code).http_status;
-  r.body = nlohmann::json{{"error", {{"code", info(code).name}, {"message", message}}}}.dump();
+  // The message may quote what a client sent (a path that is not UTF-8): such bytes become U+FFFD
+  // instead of a json::type_error that would end the request's thread (found by fuzz/fuzz_http).
+  r.body = nlohmann::json{{"error", {{"code", info(code).name}, {"message", message}}}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 

@@ -80,7 +80,7 @@ std::shared_ptr<const DomainCheck> DomainCheck::parse(const Manifest& manifest, 
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large (found by fuzz_manifest)
     throw Error(Errc::config_invalid, fmt::format("{}: not valid JSON: {}", origin, e.what()));
   }
   if (!doc.is_object()) throw Error(Errc::config_invalid, origin + ": must be a JSON object");

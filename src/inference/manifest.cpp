@@ -226,7 +226,7 @@ Manifest parse_manifest(const std::string& json_text, const std::string& origin)
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large (found by fuzz_manifest)
     throw Error(Errc::config_invalid, fmt::format("{}: not valid JSON: {}", origin, e.what()));
   }
   r.only_keys(doc, "", {"format", "name", "version", "task", "description", "file", "sha256", "input", "extra_inputs",

@@ -170,6 +170,12 @@ TEST_CASE("the admin API answers from the node's own database, and its actions c
     CHECK(http(node, "GET", "/api/v1/studies?from=yesterday").status == 400);
     CHECK(http(node, "DELETE", "/api/v1/jobs").status == 405);
     CHECK(http(node, "GET", "/api/v1/nothing").status == 404);
+    // A path that decodes to bytes that are not UTF-8: 404 with the bytes replaced, and the
+    // node goes on (this once ended the request's thread: fuzz/regressions/http).
+    const auto not_utf8 = http(node, "GET", "/api/v1/nothing%FF%FE");
+    CHECK(not_utf8.status == 404);
+    CHECK_THAT(not_utf8.parsed()["error"]["message"].get<std::string>(), Catch::Contains("\xEF\xBF\xBD"));
+    CHECK(http(node, "GET", "/api/v1/nothing").status == 404);
 
     const auto preview = http(node, "GET", "/api/v1/instances/" + uid + "/preview.png?size=128");
     CHECK(preview.status == 200);
