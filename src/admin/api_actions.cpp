@@ -75,7 +75,9 @@ void add_action_routes(Router& router, const NodeView& view, const std::shared_p
       return json_response({{"retried", n}});
     });
   });
-  for (const auto& [kind, plural] : {std::pair<std::string, std::string>{"pipeline", "pipelines"}, {"destination", "destinations"}}) {
+  for (const auto& kinds : {std::pair<std::string, std::string>{"pipeline", "pipelines"}, {"destination", "destinations"}}) {
+    const std::string& kind = kinds.first;  // a named variable: lambdas capture it (clang 14 cannot capture a binding)
+    const std::string& plural = kinds.second;
     for (const bool pause : {true, false}) {
       const auto path = fmt::format("/api/v1/{}/{{name}}/{}", plural, pause ? "pause" : "resume");
       router.add("POST", path, [&view, writers, kind, pause](const Request& r) {
