@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -15,6 +16,16 @@
 namespace osteon::routing {
 
 namespace {
+
+std::optional<std::string> unreasonable_pattern(const std::string& pattern) {
+  if (pattern.size() > 256) return "longer than 256 characters";
+  std::size_t digits = 0;
+  for (const char c : pattern) {
+    digits = (c >= '0' && c <= '9') ? digits + 1 : 0;
+    if (digits > 4) return "a number longer than 4 digits";
+  }
+  return std::nullopt;
+}
 
 std::vector<std::string> normalised(std::vector<std::string> values) {
   for (auto& v : values) v = normalise(v);
@@ -78,6 +89,11 @@ Profile parse_profile(const std::string& text, const std::string& name) {
     p.match.calling_ae = m.strings("calling_ae");
     p.match.called_ae = m.strings("called_ae");
     for (const auto& text_pattern : m.strings("description")) {
+      // libstdc++'s regex compiler overflows a signed integer on a long number (a backreference
+      // like \6666666666 or a {n,m} bound; found by fuzz/fuzz_profile): such patterns, and very
+      // long ones, are refused before it sees them.
+      if (const auto why = unreasonable_pattern(text_pattern))
+        m.at("description").fail(fmt::format("bad pattern '{}': {}", text_pattern.substr(0, 80), *why));
       try {
         p.match.description.push_back({text_pattern, std::regex(text_pattern, std::regex::icase | std::regex::ECMAScript)});
       } catch (const std::regex_error& e) {

@@ -232,3 +232,15 @@ TEST_CASE("a router's profiles are replaced whole; a decision keeps the set it w
   CHECK(before.profile->id == "hand-bone-age");  // still valid: the decision holds its snapshot
   CHECK(!r.route(image("HAND", "PA")).profile);
 }
+
+TEST_CASE("description patterns with long numbers or of great length are refused before std::regex sees them", "[routing]") {
+  // libstdc++'s regex compiler overflowed on \66666666666 (fuzz/regressions/profile).
+  const auto profile = [](const std::string& pattern) {
+    return "[profile]\nid = \"p\"\npipeline = \"bone_age\"\n[match]\ndescription = ['" + pattern + "']\n";
+  };
+  CHECK_THROWS_WITH(parse_profile(profile("\\bfac(e|ial)\\66666666666666666666b"), "p.toml"),
+                    Catch::Contains("p.toml:5") && Catch::Contains("a number longer than 4 digits"));
+  CHECK_THROWS_WITH(parse_profile(profile("a{1,99999}"), "p.toml"), Catch::Contains("a number longer than 4 digits"));
+  CHECK_THROWS_WITH(parse_profile(profile(std::string(300, 'a')), "p.toml"), Catch::Contains("longer than 256 characters"));
+  CHECK(parse_profile(profile("\\bhand\\b|x{1,12}"), "p.toml").match.description.size() == 1);
+}
