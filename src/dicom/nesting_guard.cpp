@@ -8,6 +8,7 @@
 
 #include <dcmtk/dcmdata/dctag.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -67,7 +68,10 @@ bool looks_like_vr(std::string_view vr) {
   return vr.size() == 2 && vr[0] >= 'A' && vr[0] <= 'Z' && vr[1] >= 'A' && vr[1] <= 'Z';
 }
 
-int scan(std::string_view bytes, std::size_t p, Encoding enc, int limit) {
+// `inflated`: the bytes are a deflated data set, inflated (DCMTK reads every value of such a
+// stream at once); an element longer than what remains is then reported in `problem`.
+int scan(std::string_view bytes, std::size_t p, Encoding enc, int limit, bool inflated = false,
+         std::string* problem = nullptr) {
   const Reader r(bytes);
   std::vector<Container> stack;
   int depth = 0;
@@ -95,6 +99,11 @@ int scan(std::string_view bytes, std::size_t p, Encoding enc, int limit) {
       if (element == 0xE000) {
         if (!stack.empty() && stack.back().opaque_items) {
           if (len == undefined) return deepest;  // malformed fragment
+          if (inflated && problem != nullptr && !r.has(p, len)) {
+            *problem = fmt::format("a pixel data fragment declares {} bytes, more than the {} the deflated data set holds",
+                                   len, bytes.size() - std::min(p, bytes.size()));
+            return deepest;
+          }
           p += len;
         } else {
           const bool inner_implicit = !stack.empty() && stack.back().implicit;
@@ -110,7 +119,9 @@ int scan(std::string_view bytes, std::size_t p, Encoding enc, int limit) {
     std::string_view vr;
     std::uint32_t len = 0;
     std::size_t header = 8;
-    if (!implicit && looks_like_vr(r.at(p + 4, 2))) {
+    if (!implicit) {
+      // As DCMTK reads explicit VR: two bytes that are not a VR it knows are a "non-standard VR"
+      // with a 2-byte length field (mirrored, so that this scan sees the elements DCMTK will).
       vr = r.at(p + 4, 2);
       if (long_header_vr(vr)) {
         if (!r.has(p, 12)) return deepest;
@@ -134,7 +145,12 @@ int scan(std::string_view bytes, std::size_t p, Encoding enc, int limit) {
                        len == undefined ? open_end : p + len});
       continue;
     }
-    if (!r.has(p, len)) return deepest;  // truncated: DCMTK reports it safely
+    if (!r.has(p, len)) {  // truncated: DCMTK reports it, having checked the file's size ...
+      if (inflated && problem != nullptr)  // ... which a deflated stream does not tell it
+        *problem = fmt::format("element ({:04X},{:04X}) declares {} bytes, more than the {} the deflated data set holds",
+                               group, element, len, bytes.size() - std::min(p, bytes.size()));
+      return deepest;
+    }
     p += len;
   }
   return deepest;
@@ -160,27 +176,35 @@ std::string inflate_raw(std::string_view in, std::size_t max_out) {
 
 } // namespace
 
-int sequence_depth_of_bytes(std::string_view bytes, int limit) {
+int sequence_depth_of_bytes(std::string_view bytes, int limit) { return scan_structure(bytes, limit).depth; }
+
+StructureScan scan_structure(std::string_view bytes, int limit) {
+  StructureScan out;
   const Reader r(bytes);
   std::size_t p = 0;
   std::string ts;
   if (r.has(128, 4) && r.at(128, 4) == "DICM") {
-    // File meta information: always explicit VR little endian, group 0002.
+    // File meta information: always explicit VR little endian, group 0002. As DCMTK reads it, it
+    // ends where its group length (0002,0000) says when that is there, else at the first element
+    // of another group.
     p = 132;
-    while (r.has(p, 8) && r.u16(p, false) == 0x0002) {
+    std::size_t meta_end = 0;
+    while (r.has(p, 8) && (r.u16(p, false) == 0x0002 || p < meta_end)) {
       const std::uint16_t element = r.u16(p + 2, false);
       const std::string_view vr = r.at(p + 4, 2);
       std::uint32_t len = 0;
       std::size_t header = 8;
       if (long_header_vr(vr)) {
-        if (!r.has(p, 12)) return 0;
+        if (!r.has(p, 12)) return out;
         len = r.u32(p + 8, false);
         header = 12;
       } else {
         len = r.u16(p + 6, false);
       }
-      if (len == undefined || !r.has(p + header, len)) return 0;
-      if (element == 0x0010) {
+      if (len == undefined || !r.has(p + header, len)) return out;
+      if (element == 0x0000 && len == 4 && r.u16(p, false) == 0x0002 && meta_end == 0)
+        meta_end = p + header + len + r.u32(p + header, false);
+      if (element == 0x0010 && r.u16(p, false) == 0x0002) {
         ts = std::string(r.at(p + header, len));
         while (!ts.empty() && (ts.back() == '\0' || ts.back() == ' ')) ts.pop_back();
       }
@@ -194,14 +218,17 @@ int sequence_depth_of_bytes(std::string_view bytes, int limit) {
     enc.big_endian = true;
   } else if (ts == "1.2.840.10008.1.2.1.99") {
     const std::string inflated = inflate_raw(bytes.substr(p), std::size_t{2} << 30);
-    return scan(inflated, 0, enc, limit);
+    out.depth = scan(inflated, 0, enc, limit, true, &out.problem);
+    return out;
   } else if (ts.empty()) {
     enc.explicit_vr = r.has(p, 6) && looks_like_vr(r.at(p + 4, 2));
   }
-  return scan(bytes, p, enc, limit);
+  out.depth = scan(bytes, p, enc, limit);
+  return out;
 }
 
-int sequence_depth(const std::filesystem::path& file, int limit) {
+namespace {
+StructureScan scan_file(const std::filesystem::path& file, int limit) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(Errc::io_error, fmt::format("cannot read {}", file.string()));
   struct stat st {};
@@ -209,27 +236,32 @@ int sequence_depth(const std::filesystem::path& file, int limit) {
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size == 0) {
     ::close(fd);
-    return 0;
+    return {};
   }
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) throw Error(Errc::io_error, fmt::format("cannot map {}", file.string()));
-  int depth = 0;
+  StructureScan result;
   try {
-    depth = sequence_depth_of_bytes(std::string_view(static_cast<const char*>(map), size), limit);
+    result = scan_structure(std::string_view(static_cast<const char*>(map), size), limit);
   } catch (...) {
     ::munmap(map, size);
     throw;
   }
   ::munmap(map, size);
-  return depth;
+  return result;
 }
+} // namespace
+
+int sequence_depth(const std::filesystem::path& file, int limit) { return scan_file(file, limit).depth; }
 
 void require_sane_nesting(const std::filesystem::path& file) {
-  if (sequence_depth(file, max_sequence_depth) > max_sequence_depth) {
+  const auto scanned = scan_file(file, max_sequence_depth);
+  if (scanned.depth > max_sequence_depth) {
     throw Error(Errc::dicom_unparseable,
                 fmt::format("sequences nested deeper than {} levels: refused", max_sequence_depth));
   }
+  if (!scanned.problem.empty()) throw Error(Errc::dicom_unparseable, scanned.problem + ": refused");
 }
 
 } // namespace osteon::dicom

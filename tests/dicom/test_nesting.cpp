@@ -2,6 +2,7 @@
 
 #include "skip.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 #include "osteon/core/error.hpp"
@@ -97,4 +98,14 @@ TEST_CASE("the corpus attack file is caught and ordinary files pass the guard", 
     INFO(file.string());
     CHECK(dicom::sequence_depth(file, 128) < 16);
   }
+}
+
+TEST_CASE("a deflated data set whose element declares more bytes than it holds is refused before DCMTK allocates them", "[nesting]") {
+  // 19 KB asking DCMTK for 3.5 GB: DCMTK reads every value of a deflated stream at once, sized as
+  // declared (found by fuzz/fuzz_dataset).
+  const auto file = std::filesystem::path(OSTEON_SOURCE_DIR) / "fuzz/regressions/dataset/deflated-element-longer-than-data-set";
+  REQUIRE(std::filesystem::exists(file));
+  CHECK_THROWS_WITH(dicom::require_sane_nesting(file),
+                    Catch::Contains("declares") && Catch::Contains("more than") && Catch::Contains("deflated"));
+  CHECK_THROWS_WITH(dicom::read_attributes(file), Catch::Contains("deflated data set holds"));
 }
