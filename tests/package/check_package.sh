@@ -3,9 +3,8 @@
 # computed Depends, the conffile, maintainer scripts, man pages that render, and lintian with no
 # errors (its warnings are printed for the record).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 deb=$(ls "$1"/osteon_*_amd64.deb)
-fail=0
-check() { if eval "$2"; then echo "ok:   $1"; else echo "FAIL: $1"; fail=1; fi; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 dpkg-deb -c "$deb" | awk '{print $1, $2, $6}' | sed 's| \./| /|' > "$tmp/contents"

@@ -10,11 +10,8 @@
 # dpkg -r keeps the data and the user; dpkg -P deletes both.
 #   install_test.sh DEB_DIR OSTEON_PHANTOM WORK
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 deb_dir=$1 phantom=$2 work=$3
-skip() {
-  if [ "${CI:-}" = true ]; then echo "CI=true, so this is a failure, not a skip: $*"; exit 1; fi
-  echo "OSTEON-SKIP: $*"; exit 0
-}
 if [ -z "${OSTEON_INSTALL_NS:-}" ]; then
   [ "$(id -u)" = 0 ] || skip "needs root (dpkg -i into overlays of /usr, /etc and /var in a private mount namespace)"
   unshare -m --propagation private true 2>/dev/null || skip "mount namespaces are not available"
@@ -32,8 +29,6 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 cd /
 
-fail=0
-check() { if eval "$2"; then echo "ok:   $1"; else echo "FAIL: $1"; fail=1; fi; }
 as_osteon() { setpriv --reuid=osteon --regid=osteon --init-groups "$@"; }
 wait_for() {  # wait_for SECONDS FILE PATTERN [COUNT]: until FILE holds PATTERN COUNT times
   local n=0

@@ -9,11 +9,8 @@
 # The container shares this machine's network (apt needs it), so ports 11112 and 8080 must be free.
 #   systemd_test.sh DEB_DIR OSTEON_PHANTOM WORK
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 deb_dir=$1 phantom=$2 work=$3
-skip() {
-  if [ "${CI:-}" = true ]; then echo "CI=true, so this is a failure, not a skip: $*"; exit 1; fi
-  echo "OSTEON-SKIP: $*"; exit 0
-}
 [ "$(id -u)" = 0 ] || skip "needs root (debootstrap, systemd-nspawn)"
 command -v debootstrap >/dev/null || skip "debootstrap is not installed"
 command -v systemd-nspawn >/dev/null || skip "systemd-nspawn (systemd-container) is not installed"
@@ -54,8 +51,6 @@ for _ in $(seq 1 300); do
 done
 echo "container systemd: $state"
 
-fail=0
-check() { if eval "$2"; then echo "ok:   $1"; else echo "FAIL: $1"; fail=1; fi; }
 echo "--- apt install ./$(basename "$deb")"
 inside apt-get update -qq
 start=$(date +%s)
